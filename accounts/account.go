@@ -1,0 +1,198 @@
+// Package accounts holds what Postfach knows about a user's mail accounts: the account
+// model, its validation, the versioned config file, and the rules for changing it.
+//
+// It has no GUI and no protocol code. Passwords are not part of it: they live in the OS
+// keyring (package accounts/secrets). Sub-packages hold the protocol clients (pop3, quota),
+// the TLS trust rules (trust) and the shared error vocabulary (mailerr).
+package accounts
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/postfach/postfach/accounts/trust"
+)
+
+// Protocol is how Postfach talks to the incoming mail server. There is deliberately no
+// default: the user makes this choice explicitly, because switching later is hard.
+type Protocol string
+
+// The protocols Postfach supports.
+const (
+	POP3 Protocol = "pop3"
+	IMAP Protocol = "imap"
+)
+
+// Security is how the connection is protected.
+type Security string
+
+// Connection security settings. TLS (implicit TLS, RFC 8314) is the default; None needs
+// Account.AllowPlaintext, the user's explicit and warned opt-in.
+const (
+	TLS      Security = "tls"
+	StartTLS Security = "starttls"
+	None     Security = "none"
+)
+
+// Validation errors callers branch on.
+var (
+	// ErrProtocolSwitch is returned when an update changes an account's protocol without
+	// an explicit request to switch.
+	ErrProtocolSwitch = errors.New("the protocol of an existing account cannot be changed: " +
+		"mail would be left behind on the server (IMAP to POP3) or on this PC (POP3 to IMAP); " +
+		"ask for an explicit switch if you really mean it")
+	// ErrPlaintextNotAllowed is returned for security "none" without AllowPlaintext.
+	ErrPlaintextNotAllowed = errors.New("an unencrypted connection needs the explicit opt-in (--allow-plaintext): " +
+		"your password and mail would cross the network readable by anyone on the way")
+	// ErrNotFound is returned when no account matches a name or ID.
+	ErrNotFound = errors.New("no such account")
+	// ErrDuplicate is returned when an account with the same name already exists.
+	ErrDuplicate = errors.New("an account with this name already exists")
+)
+
+// Account is one mail account. Every field is stored in the config file; nothing secret is.
+type Account struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Protocol Protocol `json:"protocol"`
+	Host     string   `json:"host"`
+	Port     int      `json:"port"`
+	Security Security `json:"security"`
+	Username string   `json:"username"`
+	// AllowPlaintext records the user's explicit opt-in to Security None.
+	AllowPlaintext bool `json:"allow_plaintext,omitempty"`
+	// PinnedSHA256 is the fingerprint of a certificate the user chose to trust for exactly
+	// this host:port (self-signed servers). Empty means normal verification.
+	PinnedSHA256 string `json:"pinned_sha256,omitempty"`
+	// ProtocolChosenAt is when the user made the POP3-or-IMAP decision.
+	ProtocolChosenAt time.Time `json:"protocol_chosen_at"`
+	// Backup is the backup policy; set for POP3 accounts only.
+	Backup *BackupPolicy `json:"backup,omitempty"`
+}
+
+// Addr returns host:port for dialling.
+func (a *Account) Addr() string {
+	if strings.Contains(a.Host, ":") && !strings.HasPrefix(a.Host, "[") {
+		return fmt.Sprintf("[%s]:%d", a.Host, a.Port)
+	}
+	return fmt.Sprintf("%s:%d", a.Host, a.Port)
+}
+
+// TrustOptions returns the TLS trust settings for this account.
+func (a *Account) TrustOptions() *trust.Options {
+	return &trust.Options{PinnedSHA256: a.PinnedSHA256}
+}
+
+// DefaultPort returns the standard port for a protocol and security setting.
+func DefaultPort(p Protocol, s Security) int {
+	switch {
+	case p == POP3 && s == TLS:
+		return 995
+	case p == POP3:
+		return 110
+	case p == IMAP && s == TLS:
+		return 993
+	default:
+		return 143
+	}
+}
+
+// Validate checks an account for completeness and consistency. It fills in nothing; use
+// Normalize first for defaults.
+func (a *Account) Validate() error {
+	var errs []error
+	if strings.TrimSpace(a.Name) == "" {
+		errs = append(errs, errors.New("the account needs a name"))
+	}
+	if _, err := mail.ParseAddress(a.Email); err != nil || !strings.Contains(a.Email, "@") {
+		errs = append(errs, fmt.Errorf("%q is not an e-mail address", a.Email))
+	}
+	switch a.Protocol {
+	case POP3, IMAP:
+	case "":
+		errs = append(errs, errors.New("choose POP3 or IMAP: there is no default, because changing it later is hard"))
+	default:
+		errs = append(errs, fmt.Errorf("unknown protocol %q (use pop3 or imap)", a.Protocol))
+	}
+	if strings.TrimSpace(a.Host) == "" || strings.ContainsAny(a.Host, " /\t") {
+		errs = append(errs, fmt.Errorf("%q is not a server name", a.Host))
+	}
+	if a.Port < 1 || a.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", a.Port))
+	}
+	switch a.Security {
+	case TLS, StartTLS:
+	case None:
+		if !a.AllowPlaintext {
+			errs = append(errs, ErrPlaintextNotAllowed)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown security %q (use tls, starttls or none)", a.Security))
+	}
+	if a.Username == "" {
+		errs = append(errs, errors.New("the account needs a user name"))
+	}
+	if a.PinnedSHA256 != "" && !trust.ValidFingerprint(a.PinnedSHA256) {
+		errs = append(errs, fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits)", a.PinnedSHA256))
+	}
+	if a.Protocol == POP3 {
+		if a.Backup == nil {
+			errs = append(errs, errors.New("a POP3 account needs a backup policy"))
+		} else if err := a.Backup.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a.Protocol == IMAP && a.Backup != nil {
+		errs = append(errs, errors.New("backups are for POP3 accounts; an IMAP account keeps its mail on the server"))
+	}
+	return errors.Join(errs...)
+}
+
+// Normalize fills in defaults the user did not have to give: an ID, the standard port,
+// the username (the address), the fingerprint's canonical form, and an absolute backup
+// folder.
+func (a *Account) Normalize() {
+	if a.ID == "" {
+		a.ID = NewID()
+	}
+	a.Name = strings.TrimSpace(a.Name)
+	a.Email = strings.TrimSpace(a.Email)
+	a.Host = strings.TrimSpace(a.Host)
+	if a.Security == "" {
+		a.Security = TLS
+	}
+	if a.Port == 0 && a.Protocol != "" {
+		a.Port = DefaultPort(a.Protocol, a.Security)
+	}
+	if a.Username == "" {
+		a.Username = a.Email
+	}
+	if a.PinnedSHA256 != "" {
+		a.PinnedSHA256 = trust.NormalizeFingerprint(a.PinnedSHA256)
+	}
+	if a.ProtocolChosenAt.IsZero() && a.Protocol != "" {
+		a.ProtocolChosenAt = time.Now().UTC().Truncate(time.Second)
+	}
+	if a.Backup != nil && a.Backup.Dir != "" {
+		if abs, err := filepath.Abs(a.Backup.Dir); err == nil {
+			a.Backup.Dir = abs
+		}
+	}
+}
+
+// NewID returns a random account ID. IDs never change, so renaming an account keeps its
+// keyring entry and backup state.
+func NewID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}

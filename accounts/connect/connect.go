@@ -1,0 +1,95 @@
+// Package connect talks to an account's server with the account's own settings: it turns
+// an accounts.Account (host, port, security, pinned certificate, plaintext opt-in) into a
+// logged-in POP3 session, IMAP quota options, or a connection test.
+//
+// It is the one place where account settings meet the protocol clients, so the backup
+// engine, the CLI and the GUI all connect the same way. Failures come back as the typed
+// errors of accounts/mailerr and accounts/trust, so the wizard can say "wrong password" or
+// "certificate not trusted — here is its fingerprint" instead of a network error message.
+package connect
+
+import (
+	"context"
+	"crypto/x509"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/pop3"
+	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/trust"
+)
+
+// Options tunes connections. A nil *Options uses the system roots and DefaultTimeout.
+type Options struct {
+	// Roots replaces the system certificate roots (tests with a private CA).
+	Roots *x509.CertPool
+	// Timeout is the per-command deadline for POP3 and the whole-session bound for IMAP
+	// and connection tests.
+	Timeout time.Duration
+}
+
+// DefaultTimeout is used when Options.Timeout is zero.
+const DefaultTimeout = 60 * time.Second
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Timeout == 0 {
+		r.Timeout = DefaultTimeout
+	}
+	return r
+}
+
+// TLSConfig returns the TLS configuration for an account's server.
+func TLSConfig(a accounts.Account, opts *Options) *trust.Options {
+	o := opts.withDefaults()
+	return &trust.Options{PinnedSHA256: a.PinnedSHA256, Roots: o.Roots}
+}
+
+// POP3 connects to a POP3 account's server and logs in. The caller owns the client.
+func POP3(ctx context.Context, a accounts.Account, password string, opts *Options) (*pop3.Client, error) {
+	o := opts.withDefaults()
+	c, err := pop3.Dial(ctx, a.Addr(), &pop3.Options{
+		Security:       pop3Security(a.Security),
+		TLSConfig:      trust.Config(a.Host, TLSConfig(a, &o)),
+		AllowPlaintext: a.AllowPlaintext,
+		Timeout:        o.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Auth(ctx, a.Username, password); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// QuotaOptions returns the options for reading an IMAP account's quota.
+func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
+	o := opts.withDefaults()
+	return &quota.Options{
+		Security:       string(a.Security),
+		TLSConfig:      trust.Config(a.Host, TLSConfig(a, &o)),
+		AllowPlaintext: a.AllowPlaintext,
+		Timeout:        o.Timeout,
+	}
+}
+
+// Quota reads an IMAP account's quota (and, with folders, per-folder sizes).
+func Quota(ctx context.Context, a accounts.Account, password string, folders bool, opts *Options) (*quota.Report, error) {
+	return quota.Fetch(ctx, a.Addr(), a.Username, password, QuotaOptions(a, opts), folders)
+}
+
+func pop3Security(s accounts.Security) pop3.Security {
+	switch s {
+	case accounts.StartTLS:
+		return pop3.StartTLS
+	case accounts.None:
+		return pop3.Plain
+	default:
+		return pop3.TLS
+	}
+}

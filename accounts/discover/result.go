@@ -1,0 +1,100 @@
+package discover
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Result is what Discover found for one address. It marshals to the JSON that
+// `postfach discover --json` prints.
+type Result struct {
+	// Address is the address as looked up: trimmed, the domain lower-cased and in ASCII
+	// (IDNA) form.
+	Address string `json:"address"`
+	// Candidates are the servers found, best first (Rank 1), without duplicates.
+	Candidates []Candidate `json:"candidates"`
+	// Log has one entry per question asked (each URL, DNS name, probe), in a stable order.
+	Log []LogEntry `json:"log"`
+}
+
+// Best returns the best candidate for protocol (ProtocolIMAP or ProtocolPOP3), or false when
+// there is none. It never returns an unencrypted candidate. It may return one that needs
+// confirmation (when nothing better was found): the caller must then ask the user before
+// using it.
+func (r *Result) Best(protocol string) (Candidate, bool) {
+	for _, c := range r.Candidates {
+		if c.Protocol == protocol && c.Security != SecurityNone {
+			return c, true
+		}
+	}
+	return Candidate{}, false
+}
+
+// Candidate is one incoming server a source suggested.
+type Candidate struct {
+	Protocol string `json:"protocol"` // ProtocolIMAP or ProtocolPOP3
+	Host     string `json:"host"`     // lower-case ASCII host name, no trailing dot
+	Port     int    `json:"port"`
+	Security string `json:"security"` // SecurityTLS, SecuritySTARTTLS or SecurityNone
+	// Username is the login name, with the autoconfig placeholders (%EMAILADDRESS%,
+	// %EMAILLOCALPART%, %EMAILDOMAIN%) already replaced.
+	Username string `json:"username"`
+	// Source is the best source that suggested this server (Source… constants).
+	Source string `json:"source"`
+	// Detail says exactly where it came from: the URL, the SRV name, the MX host, the probe.
+	Detail string `json:"detail,omitempty"`
+	// Provider is the provider's name, when the source knows it.
+	Provider string `json:"provider,omitempty"`
+	// NeedsConfirmation is set when the user must confirm the server before Postfach sends a
+	// password to it; ConfirmReason says why in English, ConfirmCodes as Reason… codes the
+	// GUI can translate. TLS must then still validate for the confirmed host.
+	NeedsConfirmation bool     `json:"needs_confirmation"`
+	ConfirmReason     string   `json:"confirm_reason,omitempty"`
+	ConfirmCodes      []string `json:"confirm_codes,omitempty"`
+	// Auth lists the authentication methods an autoconfig document named
+	// ("password-cleartext", "OAuth2", …), when it named any.
+	Auth []string `json:"auth,omitempty"`
+	// Notes are the provider's hints in English (app passwords, settings to switch on).
+	Notes []string `json:"notes,omitempty"`
+	// AlsoFoundBy names the other sources that suggested the same protocol, host and port.
+	AlsoFoundBy []string `json:"also_found_by,omitempty"`
+	// Rank is the position in Result.Candidates, starting at 1.
+	Rank int `json:"rank"`
+}
+
+// Reasons a candidate needs confirmation, for Candidate.ConfirmCodes.
+const (
+	// ReasonHTTP: the settings came over plain HTTP, which anyone on the network can change.
+	ReasonHTTP = "http"
+	// ReasonOtherDomain: the host is outside the address's domain and its MX provider's.
+	ReasonOtherDomain = "other-domain"
+	// ReasonPlaintext: the server is offered only without encryption.
+	ReasonPlaintext = "plaintext"
+)
+
+// LogEntry records one question a source asked and what it got.
+type LogEntry struct {
+	Source   string        // Source… constant
+	Target   string        // URL, DNS name or host:port asked
+	Duration time.Duration // how long the question took
+	Result   string        // what came back, in English ("2 servers", "no record", …)
+	Err      string        // the error, if the question failed
+	err      error         // the same error, for errors.Is in notFound
+}
+
+// MarshalJSON writes the duration in milliseconds, which scripts read more easily than
+// nanoseconds.
+func (e LogEntry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Source     string  `json:"source"`
+		Target     string  `json:"target,omitempty"`
+		DurationMS float64 `json:"duration_ms"`
+		Result     string  `json:"result,omitempty"`
+		Err        string  `json:"error,omitempty"`
+	}{e.Source, e.Target, float64(e.Duration.Microseconds()) / 1000, e.Result, e.Err})
+}
+
+// failed returns a log entry for a failed question, keeping the error for notFound.
+func failed(source, target string, d time.Duration, result string, err error) LogEntry {
+	return LogEntry{Source: source, Target: target, Duration: d, Result: result, Err: err.Error(), err: err}
+}

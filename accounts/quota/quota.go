@@ -1,0 +1,84 @@
+// Package quota reads an IMAP account's storage quota and folder sizes for Postfach's quota
+// bar and its connection test.
+//
+// It speaks IMAP through github.com/emersion/go-imap/v2 (imapclient) and adds what a tray
+// app polling untrusted servers needs on top:
+//
+//   - STARTTLS is enforced, done by this package before go-imap takes over, and refused
+//     with mailerr.ErrStartTLSRefused on any deviation, always before LOGIN (RFC 2595,
+//     reliability rules 24 and 25; see starttls.go for why go-imap's own is not used).
+//   - Every session has one deadline that covers dialling, TLS, each command and LOGOUT,
+//     and a cap on the bytes read, so a stalling or flooding server cannot hang or bloat
+//     the app (rule 30).
+//   - Quota values are normalised: STORAGE arrives in units of 1024 octets (RFC 9208
+//     section 5.1) and is reported in bytes, saturating instead of overflowing; a server
+//     without quota, or a limit of 0, is "unknown", never 0 %.
+//   - Errors match the sentinels of accounts/mailerr (ErrAuthFailed, ErrTimeout, ...) and
+//     *trust.CertError, and never contain the password.
+//
+// The package has no GUI dependency.
+package quota
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+
+	"github.com/postfach/postfach/accounts/mailerr"
+)
+
+// Fetch logs in to the IMAP server at addr ("host:port") and returns its quota for
+// INBOX, plus per-folder message counts and sizes when withFolders is set. A server
+// without quota support is not an error: the Report says Supported == false. Errors
+// match the mailerr sentinels; the connection is always closed before Fetch returns.
+func Fetch(ctx context.Context, addr, user, pass string, opts *Options, withFolders bool) (*Report, error) {
+	s, err := Connect(ctx, addr, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close() // a failed LOGOUT does not spoil data already read
+	if err := s.Login(user, pass); err != nil {
+		return nil, err
+	}
+	r := &Report{Caps: s.Caps()}
+	roots, err := s.Quota()
+	if err != nil && !quotaUnknown(err) {
+		return nil, err
+	}
+	if err == nil {
+		r.Supported, r.Roots = true, roots
+	}
+	if withFolders {
+		if r.Folders, err = s.Folders(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// quotaUnknown reports whether a Quota error means "show unknown" rather than "the
+// session failed": no QUOTA capability, or the server refused GETQUOTAROOT with NO/BAD
+// (some servers announce QUOTA and then refuse it for certain accounts).
+func quotaUnknown(err error) bool {
+	var se *mailerr.ServerError
+	return errors.Is(err, mailerr.ErrQuotaUnsupported) || errors.As(err, &se)
+}
+
+// Check is the account wizard's connection test: connect, TLS (verified as opts say),
+// LOGIN, capabilities, LOGOUT. It returns the capabilities announced after login and the
+// TLS state (nil on a plaintext connection) so the wizard can show what was negotiated.
+func Check(ctx context.Context, addr, user, pass string, opts *Options) (caps []string, state *tls.ConnectionState, err error) {
+	s, err := Connect(ctx, addr, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.Login(user, pass); err != nil {
+		_ = s.Close()
+		return nil, nil, err
+	}
+	caps, state = s.Caps(), s.TLS()
+	if err := s.Close(); err != nil {
+		return caps, state, err
+	}
+	return caps, state, nil
+}

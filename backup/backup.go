@@ -1,0 +1,106 @@
+// Package backup copies the mail of a POP3 account, byte for byte, into a local Maildir
+// that any mail program can read, and removes mail from the server only when the user's
+// retention policy asks for it and the local copy is durable and re-verified.
+//
+// The rule behind every step: a message is always either still on the server or durably
+// in the backup — never neither, never twice. Concretely (see docs/backup.md):
+//   - each new message is streamed from RETR into Maildir tmp/ while hashing, fsynced,
+//     renamed into new/, and the directory fsynced, before the index records it;
+//   - nothing is deleted, and QUIT is not sent, before the data it depends on is durable;
+//   - a DELE is sent only after re-reading and re-hashing the local copy, never when the
+//     backup folder is missing or replaced, and counts as done only after QUIT +OK;
+//   - a lock keeps runs of one backup folder apart, across processes.
+//
+// The package has no GUI; the desktop app and the CLI both call Run and Verify.
+package backup
+
+import (
+	"crypto/x509"
+	"errors"
+	"time"
+)
+
+// Errors callers act on.
+var (
+	// ErrFolderMissing means the backup folder that held earlier backups is gone
+	// (unplugged drive, unmounted share). Nothing was created and nothing deleted.
+	ErrFolderMissing = errors.New("the backup folder is missing")
+	// ErrFolderReplaced means the backup folder exists but is not the one earlier runs
+	// wrote to (another or an empty folder was put in its place).
+	ErrFolderReplaced = errors.New("the backup folder was replaced")
+	// ErrFolderForeign means the folder holds the backup of a different mailbox.
+	ErrFolderForeign = errors.New("the backup folder belongs to another mailbox")
+	// ErrBusy means another run of the same backup folder is in progress.
+	ErrBusy = errors.New("another backup of this folder is running")
+	// ErrNotPOP3 means Run or Verify was given an account without a backup policy.
+	ErrNotPOP3 = errors.New("only POP3 accounts are backed up")
+)
+
+// Options tunes a run. A nil *Options is the same as the zero value.
+type Options struct {
+	// StateDir holds per-account run history and the identity of the account's backup
+	// folder (accounts.Store.StateDir()). Empty disables both (tests, one-off runs).
+	StateDir string
+	// Progress, if set, is called from the running goroutine after each message and at
+	// phase changes. It must return quickly.
+	Progress func(Progress)
+	// Roots replaces the system certificate roots (tests with a private CA).
+	Roots *x509.CertPool
+	// Timeout is the per-command network deadline; 0 means 60 s.
+	Timeout time.Duration
+	// MaxDeletes caps server deletions per run, so that a bug or a clock jump cannot
+	// empty a mailbox in one go; 0 means DefaultMaxDeletes.
+	MaxDeletes int
+	// Now returns the current time; nil means time.Now. Tests move the clock with it.
+	Now func() time.Time
+}
+
+// DefaultMaxDeletes is the default cap on deletions per run.
+const DefaultMaxDeletes = 2000
+
+// Phase names what a run is doing, for progress display.
+type Phase string
+
+// Phases of a run, in order.
+const (
+	PhaseConnect  Phase = "connect"
+	PhaseList     Phase = "list"
+	PhaseDownload Phase = "download"
+	PhaseDelete   Phase = "delete"
+	PhaseDone     Phase = "done"
+)
+
+// Progress reports how far a run is.
+type Progress struct {
+	Phase      Phase
+	Done       int   // messages downloaded so far in this run
+	Total      int   // messages to download in this run
+	Bytes      int64 // bytes downloaded so far
+	TotalBytes int64 // bytes to download (from LIST; approximate)
+}
+
+// Result is the outcome of one run. It is also what the run history stores.
+type Result struct {
+	AccountID  string         `json:"account_id"`
+	Account    string         `json:"account"`
+	Dir        string         `json:"backup_dir"`
+	Started    time.Time      `json:"started"`
+	Duration   time.Duration  `json:"duration_ns"`
+	New        int            `json:"new"`
+	AlreadyHad int            `json:"already_had"`
+	Deleted    int            `json:"deleted"`
+	Failed     int            `json:"failed"`
+	Bytes      int64          `json:"bytes"`
+	Errors     []MessageError `json:"errors,omitempty"`
+	// Err is the error that ended the run early, empty on success.
+	Err string `json:"error,omitempty"`
+}
+
+// OK reports whether the run finished without a run-level error.
+func (r *Result) OK() bool { return r.Err == "" }
+
+// MessageError is a problem with one message that did not stop the run.
+type MessageError struct {
+	UIDL string `json:"uidl"`
+	Err  string `json:"error"`
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/secrets"
+)
+
+func accountAdd(args []string, env *Env) int {
+	fs := newFlags("account add")
+	var a accounts.Account
+	var proto, security, schedule, backupDir string
+	var pwStdin, keepForever, deleteNow bool
+	keepDays := -1
+	fs.StringVar(&a.Name, "name", "", "")
+	fs.StringVar(&a.Email, "email", "", "")
+	fs.StringVar(&proto, "protocol", "", "")
+	fs.StringVar(&a.Host, "host", "", "")
+	fs.IntVar(&a.Port, "port", 0, "")
+	fs.StringVar(&security, "security", "tls", "")
+	fs.StringVar(&a.Username, "username", "", "")
+	fs.BoolVar(&pwStdin, "password-stdin", false, "")
+	fs.StringVar(&backupDir, "backup-dir", "", "")
+	fs.StringVar(&schedule, "schedule", accounts.DefaultSchedule().String(), "")
+	fs.IntVar(&keepDays, "keep-days", -1, "")
+	fs.BoolVar(&keepForever, "keep-forever", false, "")
+	fs.BoolVar(&deleteNow, "delete-after-backup", false, "")
+	fs.StringVar(&a.PinnedSHA256, "trust-fingerprint", "", "")
+	fs.BoolVar(&a.AllowPlaintext, "allow-plaintext", false, "")
+	pos, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(env, fmt.Sprintf("account add: unexpected argument %q", pos[0]))
+	}
+	if !pwStdin {
+		return usageError(env, "account add: give the password on standard input with --password-stdin (never as an argument: other users can read a process's arguments)")
+	}
+	a.Protocol, a.Security = accounts.Protocol(proto), accounts.Security(security)
+	n := 0
+	for _, set := range []bool{keepDays >= 0, keepForever, deleteNow} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return usageError(env, "account add: use only one of --keep-days, --keep-forever, --delete-after-backup")
+	}
+	if a.Protocol == accounts.POP3 {
+		if backupDir == "" {
+			return usageError(env, "account add: a POP3 account needs --backup-dir")
+		}
+		sc, err := accounts.ParseSchedule(schedule)
+		if err != nil {
+			return usageError(env, "account add: "+err.Error())
+		}
+		ret := accounts.DefaultRetention()
+		switch {
+		case keepForever:
+			ret = accounts.Retention{Mode: accounts.KeepForever}
+		case deleteNow:
+			ret = accounts.Retention{Mode: accounts.DeleteNow}
+		case keepDays >= 0:
+			ret = accounts.Retention{Mode: accounts.DeleteAfter, Days: keepDays}
+		}
+		a.Backup = &accounts.BackupPolicy{Dir: backupDir, Schedule: sc, Retention: ret}
+	} else if backupDir != "" || n > 0 {
+		return usageError(env, "account add: backup options are for POP3 accounts")
+	}
+	pw, err := readPassword(env.Stdin)
+	if err != nil {
+		return usageError(env, "account add: "+err.Error())
+	}
+	if a.Security == accounts.None {
+		fmt.Fprintln(env.Stderr, "postfach: warning: this account uses no encryption; the password and all mail cross the network readable")
+	}
+	// Save the password first: an account without its password in the keyring is
+	// unusable, while an orphan keyring entry is harmless and removed on failure.
+	a.Normalize()
+	if err := a.Validate(); err != nil {
+		return fail(env, err)
+	}
+	ctx := context.Background()
+	if err := secrets.Set(ctx, a.ID, pw); err != nil {
+		return fail(env, err)
+	}
+	added, err := env.Store.Add(a)
+	if err != nil {
+		_ = secrets.Delete(ctx, a.ID)
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.Stdout, "Added %s account %q (%s).\n", added.Protocol, added.Name, added.Email)
+	if added.Backup != nil {
+		fmt.Fprintf(env.Stdout, "Backups: %s into %s, %s.\n", added.Backup.Schedule, added.Backup.Dir, added.Backup.Retention)
+	}
+	fmt.Fprintf(env.Stdout, "Test it with: postfach test %q\n", added.Name)
+	return ExitOK
+}
+
+func accountList(args []string, env *Env) int {
+	fs := newFlags("account list")
+	asJSON := fs.Bool("json", false, "")
+	if _, code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	all, err := env.Store.List()
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		if all == nil {
+			all = []accounts.Account{}
+		}
+		printJSON(env.Stdout, all)
+		return ExitOK
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(env.Stdout, "No accounts yet. Add one with \"postfach account add\" or in the desktop app.")
+		return ExitOK
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADDRESS\tPROTOCOL\tSERVER\tBACKUP")
+	for _, a := range all {
+		b := "-"
+		if a.Backup != nil {
+			b = a.Backup.Schedule.String() + " → " + a.Backup.Dir
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\n", a.Name, a.Email, a.Protocol, a.Addr(), a.Security, b)
+	}
+	tw.Flush()
+	return ExitOK
+}
+
+func accountRemove(args []string, env *Env) int {
+	fs := newFlags("account remove")
+	keepPW := fs.Bool("keep-password", false, "")
+	pos, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(env, "account remove needs exactly one account name")
+	}
+	a, err := env.Store.Remove(pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	if !*keepPW {
+		if err := secrets.Delete(context.Background(), a.ID); err != nil {
+			fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(err))
+		}
+	}
+	fmt.Fprintf(env.Stdout, "Removed account %q.\n", a.Name)
+	if a.Backup != nil {
+		fmt.Fprintf(env.Stdout, "The backup folder %s was left as it is.\n", a.Backup.Dir)
+	}
+	return ExitOK
+}

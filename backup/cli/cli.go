@@ -1,0 +1,189 @@
+// Package cli is Postfach's headless command line: account management, connection tests,
+// backups, verification, quota and server discovery, all without a display. The desktop
+// app and the CLI share every piece of logic below this package.
+package cli
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/postfach/postfach/accounts"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0 // success
+	ExitFail  = 1 // a run, test or check failed
+	ExitUsage = 2 // the command line was wrong
+)
+
+// Env is what a command may touch. Main fills it from the process; tests fill it with
+// buffers, a temporary store and their test CA.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Store          *accounts.Store
+	// Roots replaces the system certificate roots (tests); nil uses the system's.
+	Roots *x509.CertPool
+	// Terminal says whether Stderr is a terminal, for live progress lines.
+	Terminal bool
+}
+
+// Main runs the command line with args (without the program name) and returns the exit
+// code.
+func Main(args []string) int {
+	dir, err := accounts.DefaultDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "postfach:", err)
+		return ExitFail
+	}
+	fi, _ := os.Stderr.Stat()
+	return Run(args, &Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Store:    accounts.OpenStore(dir),
+		Terminal: fi != nil && fi.Mode()&os.ModeCharDevice != 0,
+	})
+}
+
+// Run dispatches one command line.
+func Run(args []string, env *Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(env.Stdout, Usage)
+		return ExitOK
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "account" {
+		if len(rest) == 0 {
+			return usageError(env, "account needs a subcommand: add, list or remove")
+		}
+		cmd, rest = "account "+rest[0], rest[1:]
+	}
+	h, ok := commands[cmd]
+	if !ok {
+		return usageError(env, fmt.Sprintf("unknown command %q", cmd))
+	}
+	return h(rest, env)
+}
+
+// Usage is the command overview printed by "postfach help".
+const Usage = `Postfach — mail account manager with verified POP3 backups and IMAP quota.
+
+Without arguments, postfach opens the desktop app. Commands:
+
+  postfach account add --name NAME --email ADDR --protocol pop3|imap --host HOST [--port PORT]
+                       [--security tls|starttls|none] [--username USER] --password-stdin
+                       [--backup-dir DIR] [--schedule SPEC] [--keep-days N | --keep-forever | --delete-after-backup]
+                       [--trust-fingerprint SHA256] [--allow-plaintext]
+  postfach account list [--json]
+  postfach account remove NAME [--keep-password]
+  postfach test NAME                   test the connection and the login
+  postfach backup [NAME...] [--json]   back up the named (or all) POP3 accounts now
+  postfach verify [NAME...] [--json]   re-check every backed-up message against its hash
+  postfach quota  [NAME...] [--json]   show IMAP quota use
+  postfach discover ADDRESS [--json]   find the server settings for an address
+
+SPEC for --schedule: off, "every 6h", "daily 02:30", "weekly mon 02:30" (default: daily 13:00).
+Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the
+user config folder (postfach/); passwords only in the system keyring.
+`
+
+type handler func(args []string, env *Env) int
+
+var commands = map[string]handler{
+	"account add":    accountAdd,
+	"account list":   accountList,
+	"account remove": accountRemove,
+	"test":           testCmd,
+	"backup":         backupCmd,
+	"verify":         verifyCmd,
+	"quota":          quotaCmd,
+	"discover":       discoverCmd,
+}
+
+func usageError(env *Env, msg string) int {
+	fmt.Fprintf(env.Stderr, "postfach: %s\nRun \"postfach help\" for usage.\n", msg)
+	return ExitUsage
+}
+
+// newFlags returns a quiet flag set; parse reports its errors through usageError.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string, env *Env) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError(env, fmt.Sprintf("%s: %v", fs.Name(), err)), false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// selectAccounts returns the named accounts, or all of them (filtered by keep) when no
+// name is given.
+func selectAccounts(env *Env, names []string, keep func(accounts.Account) bool) ([]accounts.Account, error) {
+	if len(names) == 0 {
+		all, err := env.Store.List()
+		if err != nil {
+			return nil, err
+		}
+		var out []accounts.Account
+		for _, a := range all {
+			if keep(a) {
+				out = append(out, a)
+			}
+		}
+		return out, nil
+	}
+	var out []accounts.Account
+	for _, n := range names {
+		a, err := env.Store.Get(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// fail prints an error as a plain sentence and returns ExitFail.
+func fail(env *Env, err error) int {
+	fmt.Fprintln(env.Stderr, "postfach:", Explain(err))
+	return ExitFail
+}
+
+func isPOP3(a accounts.Account) bool { return a.Protocol == accounts.POP3 }
+func isIMAP(a accounts.Account) bool { return a.Protocol == accounts.IMAP }
+
+func readPassword(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4096))
+	if err != nil {
+		return "", err
+	}
+	pw := strings.TrimRight(string(b), "\r\n")
+	if pw == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return pw, nil
+}

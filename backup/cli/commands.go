@@ -1,0 +1,385 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/accounts/discover"
+	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/secrets"
+	"github.com/postfach/postfach/backup"
+)
+
+// signalContext ends on Ctrl-C, so an interrupted backup stops between safe steps.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+func testCmd(args []string, env *Env) int {
+	pos, code, ok := parse(newFlags("test"), args, env)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(env, "test needs exactly one account name")
+	}
+	a, err := env.Store.Get(pos[0])
+	if err != nil {
+		return fail(env, err)
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	pw, err := secrets.Get(ctx, a.ID)
+	if err != nil {
+		return fail(env, err)
+	}
+	rep, err := connect.Test(ctx, a, pw, &connect.Options{Roots: env.Roots, Timeout: 30 * time.Second})
+	if err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: connected to %s and logged in (%v).\n", a.Name, rep.Addr, rep.Duration.Round(time.Millisecond))
+	if rep.TLSVersion != "" {
+		fmt.Fprintf(env.Stdout, "Encryption: %s, certificate %s (SHA-256 %s)\n", rep.TLSVersion, rep.CertSubject, rep.CertSHA256)
+	} else {
+		fmt.Fprintln(env.Stdout, "Encryption: none (you allowed this explicitly)")
+	}
+	fmt.Fprintf(env.Stdout, "Server capabilities: %s\n", strings.Join(rep.Capabilities, " "))
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(env.Stdout, "Warning:", w)
+	}
+	return ExitOK
+}
+
+// backupJSON is one account's entry in `postfach backup --json`.
+type backupJSON struct {
+	Account    string                `json:"account"`
+	AccountID  string                `json:"account_id"`
+	BackupDir  string                `json:"backup_dir"`
+	OK         bool                  `json:"ok"`
+	New        int                   `json:"new"`
+	AlreadyHad int                   `json:"already_had"`
+	Deleted    int                   `json:"deleted"`
+	Failed     int                   `json:"failed"`
+	Bytes      int64                 `json:"bytes"`
+	DurationMS int64                 `json:"duration_ms"`
+	Errors     []backup.MessageError `json:"message_errors,omitempty"`
+	Error      string                `json:"error,omitempty"`
+}
+
+func backupCmd(args []string, env *Env) int {
+	fs := newFlags("backup")
+	asJSON := fs.Bool("json", false, "")
+	names, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	accts, err := selectAccounts(env, names, isPOP3)
+	if err != nil {
+		return fail(env, err)
+	}
+	if len(accts) == 0 {
+		fmt.Fprintln(env.Stderr, "postfach: no POP3 account to back up")
+		return ExitFail
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	exit := ExitOK
+	out := []backupJSON{}
+	for _, a := range accts {
+		res, err := backupOne(ctx, env, a, !*asJSON)
+		if err != nil {
+			exit = ExitFail
+		}
+		if *asJSON {
+			out = append(out, toJSON(a, res))
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%s: %d new (%s), %d already backed up, %d deleted from the server, %d failed, in %v → %s\n",
+			a.Name, res.New, humanBytes(res.Bytes), res.AlreadyHad, res.Deleted, res.Failed, res.Duration.Round(time.Millisecond), res.Dir)
+		for _, me := range res.Errors {
+			fmt.Fprintf(env.Stdout, "  note: %s %s\n", me.UIDL, me.Err)
+		}
+		if res.Failed > 0 {
+			exit = ExitFail
+		}
+	}
+	if *asJSON {
+		printJSON(env.Stdout, out)
+	}
+	return exit
+}
+
+func backupOne(ctx context.Context, env *Env, a accounts.Account, show bool) (*backup.Result, error) {
+	res := &backup.Result{AccountID: a.ID, Account: a.Name}
+	if a.Backup != nil {
+		res.Dir = a.Backup.Dir
+	}
+	pw, err := secrets.Get(ctx, a.ID)
+	if err != nil {
+		res.Err = err.Error()
+		return res, err
+	}
+	opts := &backup.Options{StateDir: env.Store.StateDir(), Roots: env.Roots}
+	if show && env.Terminal {
+		opts.Progress = progressPrinter(env, a.Name)
+	}
+	res, err = backup.Run(ctx, a, pw, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(env.Stderr, "\r\033[K")
+	}
+	return res, err
+}
+
+// progressPrinter shows messages, bytes and rate on one terminal line.
+func progressPrinter(env *Env, name string) func(backup.Progress) {
+	start := time.Now()
+	var last time.Time
+	return func(p backup.Progress) {
+		if p.Phase != backup.PhaseDownload || time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		rate := float64(p.Bytes) / time.Since(start).Seconds()
+		fmt.Fprintf(env.Stderr, "\r\033[K%s: %d/%d messages, %s of %s, %s/s", name, p.Done, p.Total,
+			humanBytes(p.Bytes), humanBytes(p.TotalBytes), humanBytes(int64(rate)))
+	}
+}
+
+func toJSON(a accounts.Account, r *backup.Result) backupJSON {
+	return backupJSON{
+		Account: a.Name, AccountID: a.ID, BackupDir: r.Dir, OK: r.OK(), New: r.New, AlreadyHad: r.AlreadyHad,
+		Deleted: r.Deleted, Failed: r.Failed, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(),
+		Errors: r.Errors, Error: r.Err,
+	}
+}
+
+func verifyCmd(args []string, env *Env) int {
+	fs := newFlags("verify")
+	asJSON := fs.Bool("json", false, "")
+	names, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	accts, err := selectAccounts(env, names, isPOP3)
+	if err != nil {
+		return fail(env, err)
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	type verifyJSON struct {
+		*backup.VerifyReport
+		Healthy bool   `json:"healthy"`
+		Error   string `json:"error,omitempty"`
+	}
+	exit := ExitOK
+	out := []verifyJSON{}
+	for _, a := range accts {
+		rep, err := backup.Verify(ctx, a, &backup.Options{StateDir: env.Store.StateDir()})
+		v := verifyJSON{VerifyReport: rep}
+		if err != nil {
+			v.Error = err.Error()
+		}
+		v.Healthy = err == nil && rep.Healthy()
+		if !v.Healthy {
+			exit = ExitFail
+		}
+		out = append(out, v)
+		if *asJSON {
+			continue
+		}
+		switch {
+		case err != nil:
+			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+		case rep.Healthy():
+			fmt.Fprintf(env.Stdout, "%s: all %d messages present and unchanged in %s\n", a.Name, rep.Checked, rep.Dir)
+		default:
+			fmt.Fprintf(env.Stdout, "%s: %d of %d messages OK; %d missing, %d changed in %s\n",
+				a.Name, rep.OK, rep.Checked, len(rep.Missing), len(rep.Changed), rep.Dir)
+		}
+	}
+	if *asJSON {
+		printJSON(env.Stdout, out)
+	}
+	return exit
+}
+
+// quotaJSON is one account's entry in `postfach quota --json`.
+type quotaJSON struct {
+	Account   string         `json:"account"`
+	Supported bool           `json:"supported"`
+	Resources []resourceJSON `json:"resources"`
+	Folders   []quota.Folder `json:"folders,omitempty"`
+	Percent   *float64       `json:"storage_percent,omitempty"`
+	Error     string         `json:"error,omitempty"`
+}
+
+type resourceJSON struct {
+	Root  string `json:"root"`
+	Name  string `json:"name"`
+	Usage int64  `json:"usage"` // bytes for STORAGE, a count otherwise
+	Limit int64  `json:"limit"`
+}
+
+func quotaCmd(args []string, env *Env) int {
+	fs := newFlags("quota")
+	asJSON := fs.Bool("json", false, "")
+	folders := fs.Bool("folders", false, "")
+	names, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	accts, err := selectAccounts(env, names, isIMAP)
+	if err != nil {
+		return fail(env, err)
+	}
+	if len(accts) == 0 {
+		fmt.Fprintln(env.Stderr, "postfach: no IMAP account")
+		return ExitFail
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	exit := ExitOK
+	out := []quotaJSON{}
+	for _, a := range accts {
+		q := quotaJSON{Account: a.Name, Resources: []resourceJSON{}}
+		rep, err := fetchQuota(ctx, env, a, *folders)
+		if err != nil {
+			exit = ExitFail
+			q.Error = err.Error()
+			if !*asJSON {
+				fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+			}
+			out = append(out, q)
+			continue
+		}
+		q.Supported, q.Folders = rep.Supported, rep.Folders
+		for _, r := range rep.Roots {
+			for _, res := range r.Resources {
+				q.Resources = append(q.Resources, resourceJSON{Root: r.Name, Name: res.Name, Usage: res.Usage, Limit: res.Limit})
+			}
+		}
+		if p, ok := rep.Percent(); ok {
+			q.Percent = &p
+		}
+		out = append(out, q)
+		if !*asJSON {
+			printQuota(env, a, rep)
+		}
+	}
+	if *asJSON {
+		printJSON(env.Stdout, out)
+	}
+	return exit
+}
+
+func fetchQuota(ctx context.Context, env *Env, a accounts.Account, folders bool) (*quota.Report, error) {
+	pw, err := secrets.Get(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.Quota(ctx, a, pw, folders, &connect.Options{Roots: env.Roots})
+}
+
+func printQuota(env *Env, a accounts.Account, rep *quota.Report) {
+	used, limit, ok := rep.Storage()
+	switch {
+	case !rep.Supported:
+		fmt.Fprintf(env.Stdout, "%s: quota unknown (the server does not report it)\n", a.Name)
+	case !ok:
+		fmt.Fprintf(env.Stdout, "%s: no storage limit reported\n", a.Name)
+	default:
+		pct := "?"
+		if p, ok := rep.Percent(); ok {
+			pct = fmt.Sprintf("%.1f %%", p)
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s of %s used (%s)\n", a.Name, humanBytes(used), humanBytes(limit), pct)
+	}
+	if len(rep.Folders) > 0 {
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		for _, f := range rep.Folders {
+			size := "?"
+			if f.Size >= 0 {
+				size = humanBytes(f.Size)
+			}
+			fmt.Fprintf(tw, "  %s\t%d messages\t%s\n", f.Name, f.Messages, size)
+		}
+		tw.Flush()
+	}
+}
+
+func discoverCmd(args []string, env *Env) int {
+	fs := newFlags("discover")
+	asJSON := fs.Bool("json", false, "")
+	pos, code, ok := parse(fs, args, env)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(env, "discover needs exactly one e-mail address")
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	res, err := discover.Discover(ctx, pos[0], nil)
+	if err != nil && res == nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		printJSON(env.Stdout, res)
+	} else {
+		printDiscovery(env, res)
+	}
+	if len(res.Candidates) == 0 {
+		return ExitFail
+	}
+	return ExitOK
+}
+
+func printDiscovery(env *Env, res *discover.Result) {
+	if len(res.Candidates) == 0 {
+		fmt.Fprintf(env.Stdout, "No server settings found for %s.\n", res.Address)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	for _, c := range res.Candidates {
+		flag := ""
+		if c.NeedsConfirmation {
+			flag = "  ⚠ confirm: " + c.ConfirmReason
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s:%d\t%s\tuser %s\tfrom %s%s\n", c.Rank, c.Protocol, c.Host, c.Port, c.Security, c.Username, c.Source, flag)
+		for _, n := range c.Notes {
+			fmt.Fprintf(tw, "\t\tnote: %s\n", n)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(env.Stdout, "\nSources asked:")
+	for _, l := range res.Log {
+		r := l.Result
+		if l.Err != "" {
+			r = l.Err
+		}
+		fmt.Fprintf(env.Stdout, "  %-12s %-60s %6.0f ms  %s\n", l.Source, l.Target, float64(l.Duration.Microseconds())/1000, r)
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}

@@ -1,0 +1,110 @@
+package backup
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/atomicfile"
+	"github.com/postfach/postfach/backup/maildir"
+)
+
+// metaDir is where Postfach keeps its own files inside a backup folder. Maildir readers
+// ignore dot-directories.
+const metaDir = ".postfach"
+
+// marker is the identity of a backup folder, stored in .postfach/store.json. It makes the
+// folder self-describing (which mailbox it backs up) and lets a run tell "the folder I
+// wrote last time" from "an empty folder where the drive used to be mounted".
+type marker struct {
+	Format  int       `json:"format"`
+	ID      string    `json:"id"`
+	Mailbox string    `json:"mailbox"`
+	Created time.Time `json:"created"`
+}
+
+// folder is an opened backup folder.
+type folder struct {
+	root   string
+	md     *maildir.Dir
+	marker marker
+	// fresh is true when this run created the folder's identity, so an absent index
+	// means "nothing backed up yet" rather than "index lost".
+	fresh bool
+}
+
+func (f *folder) metaPath(name string) string { return filepath.Join(f.root, metaDir, name) }
+
+// mailboxID names the mailbox a folder backs up: the same user on the same server.
+func mailboxID(a *accounts.Account) string {
+	return strings.ToLower(a.Username + "@" + a.Host)
+}
+
+// openFolder opens (or, on first use, creates) the account's backup folder and checks
+// that it is the folder earlier runs wrote to. create=false never creates anything
+// (verify).
+func openFolder(a *accounts.Account, st *accountState, create bool) (*folder, error) {
+	root := a.Backup.Dir
+	known := st.StoreID != "" && st.Dir == root
+	mk, err := readMarker(filepath.Join(root, metaDir, "store.json"))
+	switch {
+	case err == nil:
+		if !strings.EqualFold(mk.Mailbox, mailboxID(a)) {
+			return nil, fmt.Errorf("%w: %s holds the backup of %s, not %s", ErrFolderForeign, root, mk.Mailbox, mailboxID(a))
+		}
+		if known && mk.ID != st.StoreID {
+			return nil, fmt.Errorf("%w: %s is not the folder earlier backups went to", ErrFolderReplaced, root)
+		}
+		md, err := maildir.Create(root)
+		if err != nil {
+			return nil, err
+		}
+		return &folder{root: root, md: md, marker: mk}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("backup folder %s: %w", root, err)
+	}
+	// No marker.
+	if known {
+		if _, statErr := os.Stat(root); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s (is the drive connected?)", ErrFolderMissing, root)
+		}
+		return nil, fmt.Errorf("%w: %s no longer holds the backup (was the drive unmounted?)", ErrFolderReplaced, root)
+	}
+	if !create {
+		return nil, fmt.Errorf("%w: %s has no backup yet", ErrFolderMissing, root)
+	}
+	if err := os.MkdirAll(filepath.Join(root, metaDir), 0o700); err != nil {
+		return nil, fmt.Errorf("create backup folder: %w", err)
+	}
+	md, err := maildir.Create(root)
+	if err != nil {
+		return nil, err
+	}
+	mk = marker{Format: 1, ID: accounts.NewID() + accounts.NewID(), Mailbox: mailboxID(a), Created: time.Now().UTC()}
+	data, _ := json.MarshalIndent(mk, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(root, metaDir, "store.json"), append(data, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("create backup folder: %w", err)
+	}
+	if err := atomicfile.SyncDir(root); err != nil {
+		return nil, err
+	}
+	return &folder{root: root, md: md, marker: mk, fresh: true}, nil
+}
+
+func readMarker(path string) (marker, error) {
+	var mk marker
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return mk, err
+	}
+	if err := json.Unmarshal(data, &mk); err != nil || mk.ID == "" || mk.Format != 1 {
+		return mk, fmt.Errorf("%s is damaged (%v); move it away to start a new backup in this folder", path, err)
+	}
+	return mk, nil
+}

@@ -1,0 +1,338 @@
+// Package index records which POP3 messages a backup folder holds, under which file, with
+// which SHA-256, and which of them Postfach asked the server to delete.
+//
+// The index is an append-only journal (one line per event, fsynced per batch) rather than
+// a file rewritten on every change: appending a batch of records costs one fsync, and a
+// crash can at worst leave a torn last line, which was never acknowledged and is dropped
+// on the next open. The journal is compacted by an atomic rewrite when it has grown much
+// larger than its content.
+//
+// Format (text, one record per line, fields separated by a single space; a UIDL is 1-70
+// printable ASCII characters without spaces, RFC 1939 section 7):
+//
+//	postfach-index 1
+//	S <uidl> <gen> <file> <size> <sha256 hex> <unix seconds>   saved (durable in the Maildir)
+//	R <uidl> <unix seconds>                                   DELE sent, awaiting QUIT
+//	C <uidl> <unix seconds>                                   deletion confirmed by the server
+//	U <uidl>                                                  deletion request withdrawn
+//	L <uidl>                                                  local copy lost or changed: forget it
+package index
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postfach/postfach/accounts/atomicfile"
+)
+
+// ErrCorrupt means the index cannot be read; callers rebuild it from the Maildir.
+var ErrCorrupt = errors.New("backup index is damaged")
+
+const header = "postfach-index 1"
+
+// Entry is what the index knows about one UIDL.
+type Entry struct {
+	UIDL   string
+	Gen    int    // raised when the server reuses a UIDL Postfach saw deleted
+	File   string // base file name in the Maildir (without info flags)
+	Size   int64
+	SHA256 [32]byte
+	Saved  time.Time // when the message became durable in the backup
+	// DeleteRequested is set while a DELE was sent but not yet confirmed by QUIT +OK.
+	DeleteRequested time.Time
+	// Deleted is set once the server confirmed the deletion; the backup still holds it.
+	Deleted time.Time
+}
+
+// Index is an open journal. It is not safe for concurrent use; the backup run's lock
+// keeps other processes out.
+type Index struct {
+	path    string
+	f       *os.File
+	entries map[string]*Entry
+	gens    map[string]int // highest generation seen per UIDL, including lost entries
+	lines   int
+}
+
+// Record is one journal line to append.
+type Record struct {
+	Op    byte // 'S', 'R', 'C', 'U' or 'L'
+	Entry Entry
+	At    time.Time
+}
+
+// Open reads the journal at path. A missing file returns an error wrapping fs.ErrNotExist;
+// a damaged one, ErrCorrupt. A torn last line (no newline) is dropped.
+func Open(path string) (*Index, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	ix, complete, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	if complete < len(data) {
+		if err := f.Truncate(int64(complete)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("index: drop torn line: %w", err)
+		}
+	}
+	if _, err := f.Seek(int64(complete), io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	ix.path, ix.f = path, f
+	return ix, nil
+}
+
+// Create writes a new journal holding entries (atomically, replacing any file at path)
+// and opens it. Rebuilds and compaction use it.
+func Create(path string, entries []Entry) (*Index, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header + "\n")
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Saved.Before(entries[j].Saved) })
+	for _, e := range entries {
+		writeRecord(&buf, Record{Op: 'S', Entry: e, At: e.Saved})
+		if !e.DeleteRequested.IsZero() {
+			writeRecord(&buf, Record{Op: 'R', Entry: e, At: e.DeleteRequested})
+		}
+		if !e.Deleted.IsZero() {
+			writeRecord(&buf, Record{Op: 'C', Entry: e, At: e.Deleted})
+		}
+	}
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("index create: %w", err)
+	}
+	return Open(path)
+}
+
+// OpenOrCreate opens the journal, creating an empty one if none exists.
+func OpenOrCreate(path string) (*Index, error) {
+	ix, err := Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Create(path, nil)
+	}
+	return ix, err
+}
+
+// Get returns the entry for a UIDL, or nil.
+func (ix *Index) Get(uidl string) *Entry { return ix.entries[uidl] }
+
+// NextGen returns the generation a new download of uidl must use so that its file name
+// differs from every earlier copy.
+func (ix *Index) NextGen(uidl string) int {
+	g, ok := ix.gens[uidl]
+	if !ok {
+		return 0
+	}
+	return g + 1
+}
+
+// Len returns the number of entries.
+func (ix *Index) Len() int { return len(ix.entries) }
+
+// Entries returns all entries, oldest first.
+func (ix *Index) Entries() []Entry {
+	out := make([]Entry, 0, len(ix.entries))
+	for _, e := range ix.entries {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Saved.Equal(out[j].Saved) {
+			return out[i].Saved.Before(out[j].Saved)
+		}
+		return out[i].UIDL < out[j].UIDL
+	})
+	return out
+}
+
+// Append writes records and fsyncs the journal; only then are they applied in memory.
+// When Append returns nil the records survive a crash.
+func (ix *Index) Append(recs ...Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	for _, r := range recs {
+		writeRecord(&buf, r)
+	}
+	if _, err := ix.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("index append: %w", err)
+	}
+	if err := ix.f.Sync(); err != nil {
+		return fmt.Errorf("index sync: %w", err)
+	}
+	for _, r := range recs {
+		ix.apply(r)
+	}
+	return nil
+}
+
+// Compact rewrites the journal when it holds far more lines than entries.
+func (ix *Index) Compact() error {
+	if ix.lines < 2*len(ix.entries)+1000 {
+		return nil
+	}
+	n, err := Create(ix.path, ix.Entries())
+	if err != nil {
+		return err
+	}
+	ix.f.Close()
+	*ix = *n
+	return nil
+}
+
+// Close closes the journal file.
+func (ix *Index) Close() error {
+	if ix.f == nil {
+		return nil
+	}
+	err := ix.f.Close()
+	ix.f = nil
+	return err
+}
+
+// Parse decodes journal bytes. It returns the index and how many bytes form complete
+// lines (a torn last line is excluded, not an error).
+func Parse(data []byte) (*Index, int, error) {
+	ix := &Index{entries: make(map[string]*Entry), gens: make(map[string]int)}
+	complete := bytes.LastIndexByte(data, '\n') + 1
+	sc := bufio.NewScanner(bytes.NewReader(data[:complete]))
+	sc.Buffer(make([]byte, 0, 512), 4096)
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			if line != header {
+				return nil, 0, fmt.Errorf("%w: unknown header %.40q", ErrCorrupt, line)
+			}
+			first = false
+			continue
+		}
+		r, err := parseRecord(line)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: line %d: %v", ErrCorrupt, ix.lines+2, err)
+		}
+		ix.apply(r)
+		ix.lines++
+	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if first {
+		return nil, 0, fmt.Errorf("%w: empty", ErrCorrupt)
+	}
+	return ix, complete, nil
+}
+
+func (ix *Index) apply(r Record) {
+	u := r.Entry.UIDL
+	switch r.Op {
+	case 'S':
+		e := r.Entry
+		e.Saved = r.At
+		ix.entries[u] = &e
+		if g, ok := ix.gens[u]; !ok || e.Gen > g {
+			ix.gens[u] = e.Gen
+		}
+	case 'R':
+		if e := ix.entries[u]; e != nil {
+			e.DeleteRequested = r.At
+		}
+	case 'C':
+		if e := ix.entries[u]; e != nil {
+			e.Deleted = r.At
+		}
+	case 'U':
+		if e := ix.entries[u]; e != nil {
+			e.DeleteRequested = time.Time{}
+		}
+	case 'L':
+		delete(ix.entries, u)
+	}
+}
+
+func writeRecord(w *bytes.Buffer, r Record) {
+	e := r.Entry
+	switch r.Op {
+	case 'S':
+		fmt.Fprintf(w, "S %s %d %s %d %s %d\n", e.UIDL, e.Gen, e.File, e.Size, hex.EncodeToString(e.SHA256[:]), r.At.Unix())
+	case 'R', 'C':
+		fmt.Fprintf(w, "%c %s %d\n", r.Op, e.UIDL, r.At.Unix())
+	default:
+		fmt.Fprintf(w, "%c %s\n", r.Op, e.UIDL)
+	}
+}
+
+func parseRecord(line string) (Record, error) {
+	f := strings.Split(line, " ")
+	if len(f) < 2 || len(f[0]) != 1 || !validUIDL(f[1]) {
+		return Record{}, errors.New("malformed record")
+	}
+	r := Record{Op: f[0][0], Entry: Entry{UIDL: f[1]}}
+	want := map[byte]int{'S': 7, 'R': 3, 'C': 3, 'U': 2, 'L': 2}[r.Op]
+	if want == 0 || len(f) != want {
+		return Record{}, fmt.Errorf("record %q: wrong field count", f[0])
+	}
+	var err error
+	switch r.Op {
+	case 'S':
+		r.Entry.Gen, err = strconv.Atoi(f[2])
+		if err != nil || r.Entry.Gen < 0 {
+			return Record{}, errors.New("bad generation")
+		}
+		r.Entry.File = f[3]
+		if f[3] == "" || strings.ContainsAny(f[3], "/\\") {
+			return Record{}, errors.New("bad file name")
+		}
+		r.Entry.Size, err = strconv.ParseInt(f[4], 10, 64)
+		if err != nil || r.Entry.Size < 0 {
+			return Record{}, errors.New("bad size")
+		}
+		sum, err := hex.DecodeString(f[5])
+		if err != nil || len(sum) != 32 {
+			return Record{}, errors.New("bad sha256")
+		}
+		copy(r.Entry.SHA256[:], sum)
+		r.At, err = parseUnix(f[6])
+	case 'R', 'C':
+		r.At, err = parseUnix(f[2])
+	}
+	return r, err
+}
+
+func parseUnix(s string) (time.Time, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 1<<40 {
+		return time.Time{}, errors.New("bad time")
+	}
+	return time.Unix(n, 0), nil
+}
+
+// validUIDL reports whether s is a RFC 1939 unique-id: 1 to 70 characters in 0x21-0x7E.
+func validUIDL(s string) bool {
+	if len(s) == 0 || len(s) > 70 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

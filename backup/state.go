@@ -1,0 +1,83 @@
+package backup
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/postfach/postfach/accounts/atomicfile"
+)
+
+// historyLen is how many runs the history keeps per account.
+const historyLen = 30
+
+// accountState is what Postfach remembers about an account's backups outside the backup
+// folder (so that it survives the folder disappearing): which folder identity it wrote to,
+// and the recent runs.
+type accountState struct {
+	Dir     string   `json:"dir"`
+	StoreID string   `json:"store_id"`
+	History []Result `json:"history"`
+}
+
+// History returns the recent runs of an account, oldest first.
+func History(stateDir, accountID string) ([]Result, error) {
+	st, err := loadState(stateDir, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return st.History, nil
+}
+
+// LastSuccess returns the start time of the newest successful run in a history, or the
+// zero time.
+func LastSuccess(history []Result) (Result, bool) {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].OK() {
+			return history[i], true
+		}
+	}
+	return Result{}, false
+}
+
+func statePath(stateDir, accountID string) string {
+	return filepath.Join(stateDir, accountID+".json")
+}
+
+func loadState(stateDir, accountID string) (*accountState, error) {
+	st := &accountState{}
+	if stateDir == "" {
+		return st, nil
+	}
+	data, err := os.ReadFile(statePath(stateDir, accountID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup state: %w", err)
+	}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("backup state %s is damaged: %w", statePath(stateDir, accountID), err)
+	}
+	return st, nil
+}
+
+func saveState(stateDir, accountID string, st *accountState) error {
+	if stateDir == "" {
+		return nil
+	}
+	if len(st.History) > historyLen {
+		st.History = st.History[len(st.History)-historyLen:]
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("backup state: %w", err)
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("backup state: %w", err)
+	}
+	return atomicfile.WriteFile(statePath(stateDir, accountID), append(data, '\n'), 0o600)
+}

@@ -1,0 +1,146 @@
+package gui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/backup"
+)
+
+// Core is everything the desktop app needs from Postfach's core packages. The GUI never
+// speaks POP3 or IMAP and never touches the keyring or the config file itself: it calls
+// these methods, from goroutines (they may block on the network, the disk or the
+// keyring), and shows the results. gui/realcore implements it with accounts/, backup/
+// and friends; the GUI tests use a fake.
+//
+// Errors are the core's own vocabulary (accounts.ErrProtocolSwitch, mailerr.ErrAuthFailed,
+// *trust.CertError, secrets.ErrUnavailable, backup.ErrFolderMissing, …) so the GUI can
+// explain them; see explain.go.
+type Core interface {
+	// ListAccounts returns the configured accounts in the order they were added.
+	ListAccounts() ([]accounts.Account, error)
+	// AddAccount stores a new account and its password (in the keyring) and returns the
+	// account as stored (with its ID). If the password cannot be stored, nothing is.
+	AddAccount(ctx context.Context, acct accounts.Account, password string) (accounts.Account, error)
+	// UpdateAccount saves changed settings. An empty password keeps the stored one. The
+	// protocol of an existing account cannot change (accounts.ErrProtocolSwitch).
+	UpdateAccount(ctx context.Context, acct accounts.Account, password string) error
+	// RemoveAccount removes an account from the config; the backup folder and the keyring
+	// entry are deleted only if the user asked for it.
+	RemoveAccount(ctx context.Context, id string, keepBackup, keepPassword bool) error
+
+	// Discover looks up the incoming server settings for an address (autoconfig, SRV
+	// records, provider lists). An error or no candidates means "guess".
+	Discover(ctx context.Context, email string) (*Discovery, error)
+	// TestConnection connects and logs in with acct's settings without saving anything.
+	// For IMAP accounts the report includes the quota when the server reports one.
+	TestConnection(ctx context.Context, acct accounts.Account, password string) (*ConnReport, error)
+
+	// Quota reads the mailbox usage of a saved IMAP account; with folders, also the size
+	// of each folder (slower: one request per folder).
+	Quota(ctx context.Context, id string, folders bool) (*QuotaReport, error)
+	// BackupNow backs up a saved POP3 account now. progress is called from the running
+	// goroutine.
+	BackupNow(ctx context.Context, id string, progress func(backup.Progress)) (*backup.Result, error)
+	// Verify re-reads the backup folder and checks every message against the index.
+	Verify(ctx context.Context, id string) (*VerifyReport, error)
+	// History returns the account's past backup runs, newest last.
+	History(id string) ([]backup.Result, error)
+
+	// DefaultBackupDir proposes a backup folder for a new POP3 account.
+	DefaultBackupDir(email string) string
+	// OnSystemDisk reports whether path (or its nearest existing parent) is on the same
+	// physical disk as the operating system; known is false when that cannot be told.
+	OnSystemDisk(path string) (same, known bool)
+}
+
+// ErrNotAvailable is returned by a Core method whose core package is not part of this
+// build yet. The GUI shows it as "not available in this version" rather than as a failure.
+var ErrNotAvailable = errors.New("not available in this version of Postfach")
+
+// Discovery is what the server lookup found for an address.
+type Discovery struct {
+	// Candidates are the servers found, best first.
+	Candidates []Candidate
+	// Log lists what was asked and what answered, for the "how was this found?" view.
+	Log []string
+}
+
+// Best returns the best candidate for a protocol, if any.
+func (d *Discovery) Best(p accounts.Protocol) (Candidate, bool) {
+	if d == nil {
+		return Candidate{}, false
+	}
+	for _, c := range d.Candidates {
+		if c.Protocol == p {
+			return c, true
+		}
+	}
+	return Candidate{}, false
+}
+
+// Candidate is one server setting found by discovery.
+type Candidate struct {
+	Protocol accounts.Protocol
+	Host     string
+	Port     int
+	Security accounts.Security
+	Username string
+	// Source says where the setting came from ("provider's autoconfig", "DNS SRV", …).
+	Source string
+	// NeedsConfirmation is set when the source is weak (a guess, an unsigned record), and
+	// ConfirmReason says why, in words for the user.
+	NeedsConfirmation bool
+	ConfirmReason     string
+	// Notes are provider hints, e.g. "needs an app password".
+	Notes []string
+}
+
+// ConnReport is what a successful connection test learnt.
+type ConnReport struct {
+	TLSVersion   string   // e.g. "TLS 1.3"; empty without encryption
+	CertSHA256   string   // fingerprint of the server certificate
+	Capabilities []string // as the server announced them
+	// Quota is set for IMAP accounts (Supported false when the server reports none); nil
+	// if it could not be read.
+	Quota *QuotaReport
+}
+
+// QuotaReport is the storage use of an IMAP mailbox.
+type QuotaReport struct {
+	// Supported is false when the server does not report quota: show "unknown", never 0 %.
+	Supported bool
+	// Used and Limit are bytes; Limit 0 means no storage limit was reported.
+	Used, Limit int64
+	// Folders is filled only when asked for.
+	Folders []FolderUsage
+	// Checked is when the numbers were read.
+	Checked time.Time
+}
+
+// Percent returns Used/Limit in percent, and false when there is no limit.
+func (q *QuotaReport) Percent() (float64, bool) {
+	if q == nil || !q.Supported || q.Limit <= 0 {
+		return 0, false
+	}
+	return 100 * float64(q.Used) / float64(q.Limit), true
+}
+
+// FolderUsage is the size of one IMAP folder.
+type FolderUsage struct {
+	Name     string
+	Messages int
+	Size     int64 // bytes; -1 when the server does not say
+}
+
+// VerifyReport is the result of re-checking a backup folder.
+type VerifyReport struct {
+	Checked int
+	Missing []string
+	Changed []string
+}
+
+// OK reports whether every message was found intact.
+func (v *VerifyReport) OK() bool { return len(v.Missing) == 0 && len(v.Changed) == 0 }
