@@ -53,6 +53,10 @@ type Options struct {
 	MaxDeletes int
 	// Now returns the current time; nil means time.Now. Tests move the clock with it.
 	Now func() time.Time
+
+	// failpoint is called at each durability step with its name; the crash tests kill
+	// the process there.
+	failpoint func(step string)
 }
 
 // DefaultMaxDeletes is the default cap on deletions per run.

@@ -82,6 +82,7 @@ func (r *runner) deleteEligible(ctx context.Context, list *listing) ([]index.Ent
 	if err := r.ix.Append(reqs...); err != nil {
 		return nil, err
 	}
+	r.failpoint("after-delete-request")
 	var sent []index.Entry
 	var withdrawn []index.Record
 	for _, e := range verified {
@@ -94,6 +95,7 @@ func (r *runner) deleteEligible(ctx context.Context, list *listing) ([]index.Ent
 			continue
 		}
 		sent = append(sent, e)
+		r.failpoint("after-dele")
 	}
 	return sent, r.ix.Append(withdrawn...)
 }
@@ -108,6 +110,7 @@ func (r *runner) confirmDeletions(sent []index.Entry) error {
 	if err := r.ix.Append(recs...); err != nil {
 		return err
 	}
+	r.failpoint("after-delete-confirm")
 	r.res.Deleted = len(sent)
 	return nil
 }

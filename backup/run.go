@@ -81,6 +81,14 @@ func withDefaults(opts *Options) Options {
 	return o
 }
 
+// failpoint marks a durability step. Tests set Options.failpoint to kill the process at
+// each step in turn and check that the next run recovers (see crash_test.go).
+func (r *runner) failpoint(name string) {
+	if r.o.failpoint != nil {
+		r.o.failpoint(name)
+	}
+}
+
 func (r *runner) progress(p Progress) {
 	if r.o.Progress != nil {
 		r.o.Progress(p)
@@ -158,7 +166,10 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.progress(Progress{Phase: PhaseDone, Done: r.res.New, Total: len(todo), Bytes: r.res.Bytes})
 	quitted = true
-	if err := r.sess.Quit(ctx); err != nil {
+	r.failpoint("before-quit")
+	err = r.sess.Quit(ctx)
+	r.failpoint("after-quit")
+	if err != nil {
 		r.sess.Close()
 		if len(dels) > 0 {
 			// The deletions were not applied; the next run sees the messages still
@@ -318,6 +329,7 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 			p.Abort()
 			return err
 		}
+		r.failpoint("after-temp-write")
 		r.pending = append(r.pending, p)
 		r.pendBytes += p.Size
 		r.res.New++
@@ -345,9 +357,18 @@ func (r *runner) commit() error {
 	if len(r.pending) == 0 {
 		return nil
 	}
-	if err := r.f.md.Commit(r.pending); err != nil {
+	if err := r.f.md.SyncData(r.pending); err != nil {
 		return err
 	}
+	r.failpoint("after-file-sync")
+	if err := r.f.md.Publish(r.pending); err != nil {
+		return err
+	}
+	r.failpoint("after-rename")
+	if err := r.f.md.SyncNew(); err != nil {
+		return err
+	}
+	r.failpoint("after-dir-sync")
 	now := r.o.Now()
 	recs := make([]index.Record, len(r.pending))
 	for i, p := range r.pending {
@@ -357,6 +378,7 @@ func (r *runner) commit() error {
 	if err := r.ix.Append(recs...); err != nil {
 		return err
 	}
+	r.failpoint("after-index-commit")
 	r.pending, r.pendBytes = nil, 0
 	return nil
 }

@@ -199,12 +199,13 @@ func convertProvider(p xmlProvider) *autoconfig {
 	}
 	for _, e := range p.Enable {
 		if text := pickText(e.Instruction); text != "" {
-			a.addNote("To allow mail programs: "+text, e.VisitURL)
+			a.addNote("To allow mail programs: "+text, httpsLink(e.VisitURL))
 		}
 	}
 	for _, d := range p.Documentation {
-		if text := pickText(d.Descr); text != "" {
-			a.addNote("Provider's help: "+text, d.URL)
+		// A help page's title ("Generic settings page") is useless without its link.
+		if text, link := pickText(d.Descr), httpsLink(d.URL); text != "" && link != "" {
+			a.addNote("Provider's help: "+text, link)
 		}
 	}
 	return a
@@ -297,16 +298,26 @@ func pickText(texts []xmlText) string {
 	return cleanText(texts[best].Text, 300)
 }
 
-// addNote adds a hint with its link; only https links are kept, so a note never sends the
-// user to a page an attacker could change on the way.
+// addNote adds a hint with its link, if any.
 func (a *autoconfig) addNote(text, link string) {
 	if len(a.Notes) >= maxNotes {
 		return
 	}
-	if u, err := url.Parse(strings.TrimSpace(link)); err == nil && u.Scheme == "https" && validHostname(normalizeHost(u.Hostname())) && len(link) <= 300 {
-		text += " (" + u.String() + ")"
+	if link != "" {
+		text += " (" + link + ")"
 	}
 	a.Notes = append(a.Notes, text)
+}
+
+// httpsLink returns link if it is a short https URL with a valid host, else "": a note never
+// sends the user to a page an attacker could change on the way, or to a javascript: URL.
+func httpsLink(link string) string {
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "https" || u.User != nil || !validHostname(normalizeHost(u.Hostname())) || len(link) > 300 {
+		return ""
+	}
+	return u.String()
 }
 
 // candidates fills in the address and turns the servers into candidates from source.

@@ -8,6 +8,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -275,6 +277,7 @@ func startWeb(t testing.TB, ca *testCA) *webServer {
 	h := http.HandlerFunc(w.serveHTTP)
 	w.https = httptest.NewUnstartedServer(h)
 	w.https.TLS = ca.serverTLS()
+	w.https.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are expected in some tests
 	w.https.StartTLS()
 	w.http = httptest.NewServer(h)
 	t.Cleanup(w.https.Close)

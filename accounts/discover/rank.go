@@ -51,7 +51,7 @@ func rank(fs []found, addr emailAddress, mxDomains []string) ([]Candidate, []Log
 	allowed := append([]string{registrableDomain(addr.domain), addr.domain}, mxDomains...)
 	fs = slices.Clone(fs)
 	for i := range fs {
-		flag(&fs[i], addr.domain, allowed)
+		flagCandidate(&fs[i], addr.domain, allowed)
 	}
 	slices.SortStableFunc(fs, compareFound)
 
@@ -78,28 +78,25 @@ func rank(fs []found, addr emailAddress, mxDomains []string) ([]Candidate, []Log
 	return out, log
 }
 
-// flag sets NeedsConfirmation and the reasons. allowed are the domains whose hosts need no
+// flagCandidate sets NeedsConfirmation and the reasons. allowed are the domains whose hosts need no
 // confirmation: the address's domain and its MX provider's.
-func flag(f *found, domain string, allowed []string) {
+func flagCandidate(f *found, domain string, allowed []string) {
 	var codes, reasons []string
 	if f.Security == SecurityNone {
 		codes = append(codes, ReasonPlaintext)
-		reasons = append(reasons, "the server is offered only without encryption: the password would be readable by anyone on the network")
+		reasons = append(reasons, "The server is offered only without encryption: the password would be readable by anyone on the network.")
 	}
 	if f.Source == SourceAutoconfigHTTP {
 		codes = append(codes, ReasonHTTP)
-		reasons = append(reasons, "these settings came over unencrypted HTTP, so anyone on the network could have changed them")
+		reasons = append(reasons, "These settings came over unencrypted HTTP, so anyone on the network could have changed them.")
 	}
 	if !f.curated && !slices.ContainsFunc(allowed, func(d string) bool { return inDomain(f.Host, d) }) {
 		codes = append(codes, ReasonOtherDomain)
-		reasons = append(reasons, fmt.Sprintf("%s is outside %s and its mail provider's domain: make sure it belongs to your provider", f.Host, domain))
+		reasons = append(reasons, fmt.Sprintf("The server %s is outside %s and its mail provider's domain: make sure it belongs to your provider.", f.Host, domain))
 	}
 	f.NeedsConfirmation = len(codes) > 0
 	f.ConfirmCodes = codes
-	if len(reasons) > 0 {
-		r := strings.Join(reasons, "; ")
-		f.ConfirmReason = strings.ToUpper(r[:1]) + r[1:] + "."
-	}
+	f.ConfirmReason = strings.Join(reasons, " ")
 }
 
 func compareFound(a, b found) int {

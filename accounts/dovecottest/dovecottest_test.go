@@ -85,6 +85,7 @@ func (c *pop3Conn) multiline() []byte {
 }
 
 func TestPOP3WireFormMatchesDovecot(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	u := s.AddUser(t, "alice", "alice-secret", 10)
 	edge := EdgeCases()
@@ -173,6 +174,7 @@ func around(b []byte, i int) []byte {
 }
 
 func TestTLSAndUsers(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 
 	for _, addr := range []string{s.IMAPSAddr(), s.POP3SAddr()} {
@@ -233,6 +235,7 @@ func TestTLSAndUsers(t *testing.T) {
 }
 
 func TestCorpusDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := EdgeCases(), EdgeCases()
 	for i := range a {
 		if !bytes.Equal(a[i].Stored, b[i].Stored) {
@@ -272,6 +275,7 @@ func TestCorpusDeterministic(t *testing.T) {
 // a dot after a '\n' it has sent, and starts with no previous byte). If a Dovecot upgrade
 // fixes this, the test fails and "edge-dot-first-byte" can join EdgeCases.
 func TestDovecotLeadingDotNotStuffed(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	u := s.AddUser(t, "dot", "dot-secret", 0)
 	u.Deliver(t, []byte(".abc\n..\n"))
@@ -285,4 +289,31 @@ func TestDovecotLeadingDotNotStuffed(t *testing.T) {
 		t.Errorf("RETR of a file starting with '.': got %q, want (quirk) %q", got, want)
 	}
 	c.cmd("QUIT")
+}
+
+// TestWrongPasswordIsFastAndUnpenalised checks the config that keeps failure tests quick:
+// auth_failure_delay = 0 (Dovecot still batches failures every 0.5 s) and no anvil
+// auth penalty, which would otherwise delay every failure after the first from 127.0.0.1
+// by about 4.5 s.
+func TestWrongPasswordIsFastAndUnpenalised(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	u := s.AddUser(t, "carol", "carol-secret", 1)
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		c := dialPOP3(t, s.POP3Addr())
+		c.cmd("USER %s", u.Name)
+		fmt.Fprintf(c.conn, "PASS wrong\r\n")
+		line, err := c.r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "-ERR [AUTH]") {
+			t.Fatalf("wrong password: %q, %v", line, err)
+		}
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Errorf("attempt %d took %v", i+1, d)
+		}
+		c.conn.Close()
+	}
+	if !s.WaitLog(t, "auth failed", 5*time.Second) && !s.LogContains(t, "Authentication failed") {
+		t.Errorf("no auth failure in log:\n%s", tail(s.Log(t), 10))
+	}
 }

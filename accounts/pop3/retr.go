@@ -36,7 +36,8 @@ func (c *Client) Retr(ctx context.Context, num int, w io.Writer) (int64, error) 
 	}
 	var written int64
 	err := c.run(ctx, "RETR", func() error {
-		if err := c.send("RETR", retrCommand(num)); err != nil {
+		cmd := retrCommand(num)
+		if err := c.send(cmd, cmd); err != nil {
 			return err
 		}
 		body, err := c.retrReply(num)
@@ -45,7 +46,7 @@ func (c *Client) Retr(ctx context.Context, num int, w io.Writer) (int64, error) 
 		}
 		written, err = body.WriteTo(w)
 		if err := body.drain(); err != nil {
-			return c.fail("RETR", err)
+			return c.fail(cmd, err)
 		}
 		if err != nil {
 			return &MessageError{Num: num, Err: fmt.Errorf("writing message: %w", err)}
@@ -122,7 +123,7 @@ func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
 			}
 		}
 		if err := body.drain(); err != nil {
-			return c.fail("RETR", err)
+			return c.fail(retrCommand(nums[i]), err)
 		}
 	}
 	return firstErr
@@ -131,7 +132,7 @@ func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
 // retrReply reads the status line of a RETR and returns the body reader, or a
 // *MessageError for -ERR.
 func (c *Client) retrReply(num int) (*dotReader, error) {
-	r, err := c.readReply("RETR", false)
+	r, err := c.readReply(retrCommand(num), false)
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func (s *Session) Login(user, pass string) error {
 		}
 		if caps.Has(imap.CapLoginDisabled) {
 			// RFC 9051 section 6.2.3: the client MUST NOT send LOGIN then.
-			return fmt.Errorf("imap %s: login: %w", s.addr, mailerr.NewServerError("login", string(imap.CapLoginDisabled),
+			return fmt.Errorf("imap %s: %w", s.addr, mailerr.NewServerError("login", string(imap.CapLoginDisabled),
 				"the server does not accept a password on this connection", nil))
 		}
 		if err := s.c.Login(user, pass).Wait(); err != nil {
@@ -311,7 +311,7 @@ func (s *Session) abort() {
 func (s *Session) wrap(op string, err error) error {
 	var ie *imap.Error
 	if errors.As(err, &ie) {
-		return fmt.Errorf("imap %s: %s: %w", s.addr, op, s.serverError(op, ie))
+		return fmt.Errorf("imap %s: %w", s.addr, s.serverError(op, ie)) // names op itself
 	}
 	if e := ctxErr(s.ctx, nil); e != nil {
 		return fmt.Errorf("imap %s: %s: %w", s.addr, op, e)

@@ -134,7 +134,7 @@ func TestStartTLSDiscardsPlaintextCaps(t *testing.T) {
 		"CAPABILITY": "* CAPABILITY IMAP4rev1 STARTTLS QUOTA LOGINDISABLED\r\n{tag} OK done",
 		"STARTTLS": "* OK [CAPABILITY IMAP4rev1 QUOTA] untagged before the answer\r\n" +
 			"{tag} OK [CAPABILITY IMAP4rev1 QUOTA LOGINDISABLED] Begin TLS",
-		"LOGIN": "{tag} OK Logged in", // no capability code: the client must ask
+		"LOGIN":          "{tag} OK Logged in", // no capability code: the client must ask
 		"CAPABILITY@tls": "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done",
 	})
 	rep, err := Fetch(context.Background(), fakeAddr, "alice", fakePass, f.options(SecurityStartTLS), false)
@@ -333,95 +333,100 @@ func TestNoQuotaCapability(t *testing.T) {
 	}
 }
 
+const maxKiB = math.MaxInt64 / 1024
+
+// quotaAnswerTests are GETQUOTAROOT answers and what Fetch must make of them; they also
+// seed FuzzQuotaResponse.
+var quotaAnswerTests = []struct {
+	name     string
+	resp     string
+	wantErr  error
+	want     []Root
+	used     int64
+	limit    int64
+	storage  bool
+	pct      float64
+	pctKnown bool
+	support  bool
+}{
+	{
+		name: "several roots, the fullest wins",
+		resp: "* QUOTAROOT INBOX user domain\r\n" +
+			"* QUOTA user (STORAGE 10 100 MESSAGE 5 1000)\r\n" +
+			"* QUOTA domain (STORAGE 900 1000)\r\n{tag} OK done",
+		want: []Root{
+			{"user", []Resource{{"MESSAGE", 5, 1000}, {"STORAGE", 10240, 102400}}},
+			{"domain", []Resource{{"STORAGE", 921600, 1024000}}},
+		},
+		used: 921600, limit: 1024000, storage: true, pct: 90, pctKnown: true, support: true,
+	},
+	{
+		name: "usage above limit",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 150 100)\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"STORAGE", 153600, 102400}}}},
+		used: 153600, limit: 102400, storage: true, pct: 150, pctKnown: true, support: true,
+	},
+	{
+		name: "limit 0",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 5 0)\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"STORAGE", 5120, 0}}}},
+		used: 5120, limit: 0, storage: true, support: true,
+	},
+	{
+		name: "largest int64 KiB saturates",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 9223372036854775807 9223372036854775807)\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"STORAGE", math.MaxInt64, math.MaxInt64}}}},
+		used: math.MaxInt64, limit: math.MaxInt64, storage: true, pct: 100, pctKnown: true, support: true,
+	},
+	{
+		name: "exactly at the overflow edge",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 1 " + itoa(maxKiB) + ")\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"STORAGE", 1024, maxKiB * 1024}}}},
+		used: 1024, limit: maxKiB * 1024, storage: true, pct: 100 * 1024 / float64(maxKiB*1024), pctKnown: true, support: true,
+	},
+	{
+		name:    "beyond int64",
+		resp:    "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 99999999999999999999 1)\r\n{tag} OK done",
+		wantErr: mailerr.ErrProtocol,
+	},
+	{
+		name:    "negative",
+		resp:    "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE -5 100)\r\n{tag} OK done",
+		wantErr: mailerr.ErrProtocol,
+	},
+	{
+		name:    "literal of 2^63 bytes announced",
+		resp:    "* QUOTAROOT INBOX {9223372036854775807}\r\nshort",
+		wantErr: mailerr.ErrTimeout, // the rest never comes; the deadline ends it
+	},
+	{
+		name: "no roots: nothing limits INBOX",
+		resp: "* QUOTAROOT INBOX\r\n{tag} OK done",
+		want: nil, support: true,
+	},
+	{
+		name: "only MESSAGE",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (MESSAGE 7 10)\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"MESSAGE", 7, 10}}}}, support: true,
+	},
+	{
+		name: "lower-case resource, duplicate root, unknown root ignored",
+		resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (storage 1 2)\r\n* QUOTA r (STORAGE 50 100)\r\n" +
+			"* QUOTA other (STORAGE 99 100)\r\n{tag} OK done",
+		want: []Root{{"r", []Resource{{"STORAGE", 1024, 2048}}}},
+		used: 1024, limit: 2048, storage: true, pct: 50, pctKnown: true, support: true,
+	},
+	{
+		name: "GETQUOTAROOT refused",
+		resp: "{tag} NO [NONEXISTENT] no quota here",
+		want: nil, support: false,
+	},
+}
+
 // Reliability rule 30: odd but parseable answers give a sensible report; unparseable
 // ones end the session with ErrProtocol (the bar then shows "unknown").
 func TestQuotaAnswers(t *testing.T) {
-	const maxKiB = math.MaxInt64 / 1024
-	tests := []struct {
-		name     string
-		resp     string
-		wantErr  error
-		want     []Root
-		used     int64
-		limit    int64
-		storage  bool
-		pct      float64
-		pctKnown bool
-		support  bool
-	}{
-		{
-			name: "several roots, the fullest wins",
-			resp: "* QUOTAROOT INBOX user domain\r\n" +
-				"* QUOTA user (STORAGE 10 100 MESSAGE 5 1000)\r\n" +
-				"* QUOTA domain (STORAGE 900 1000)\r\n{tag} OK done",
-			want: []Root{
-				{"user", []Resource{{"MESSAGE", 5, 1000}, {"STORAGE", 10240, 102400}}},
-				{"domain", []Resource{{"STORAGE", 921600, 1024000}}},
-			},
-			used: 921600, limit: 1024000, storage: true, pct: 90, pctKnown: true, support: true,
-		},
-		{
-			name: "usage above limit",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 150 100)\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"STORAGE", 153600, 102400}}}},
-			used: 153600, limit: 102400, storage: true, pct: 150, pctKnown: true, support: true,
-		},
-		{
-			name: "limit 0",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 5 0)\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"STORAGE", 5120, 0}}}},
-			used: 5120, limit: 0, storage: true, support: true,
-		},
-		{
-			name: "largest int64 KiB saturates",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 9223372036854775807 9223372036854775807)\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"STORAGE", math.MaxInt64, math.MaxInt64}}}},
-			used: math.MaxInt64, limit: math.MaxInt64, storage: true, pct: 100, pctKnown: true, support: true,
-		},
-		{
-			name: "exactly at the overflow edge",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 1 " + itoa(maxKiB) + ")\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"STORAGE", 1024, maxKiB * 1024}}}},
-			used: 1024, limit: maxKiB * 1024, storage: true, pct: 100 * 1024 / float64(maxKiB*1024), pctKnown: true, support: true,
-		},
-		{
-			name:    "beyond int64",
-			resp:    "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE 99999999999999999999 1)\r\n{tag} OK done",
-			wantErr: mailerr.ErrProtocol,
-		},
-		{
-			name:    "negative",
-			resp:    "* QUOTAROOT INBOX r\r\n* QUOTA r (STORAGE -5 100)\r\n{tag} OK done",
-			wantErr: mailerr.ErrProtocol,
-		},
-		{
-			name:    "literal of 2^63 bytes announced",
-			resp:    "* QUOTAROOT INBOX {9223372036854775807}\r\nshort",
-			wantErr: mailerr.ErrTimeout, // the rest never comes; the deadline ends it
-		},
-		{
-			name: "no roots: nothing limits INBOX",
-			resp: "* QUOTAROOT INBOX\r\n{tag} OK done",
-			want: nil, support: true,
-		},
-		{
-			name: "only MESSAGE",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (MESSAGE 7 10)\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"MESSAGE", 7, 10}}}}, support: true,
-		},
-		{
-			name: "lower-case resource, duplicate root, unknown root ignored",
-			resp: "* QUOTAROOT INBOX r\r\n* QUOTA r (storage 1 2)\r\n* QUOTA r (STORAGE 50 100)\r\n" +
-				"* QUOTA other (STORAGE 99 100)\r\n{tag} OK done",
-			want: []Root{{"r", []Resource{{"STORAGE", 1024, 2048}}}},
-			used: 1024, limit: 2048, storage: true, pct: 50, pctKnown: true, support: true,
-		},
-		{
-			name: "GETQUOTAROOT refused",
-			resp: "{tag} NO [NONEXISTENT] no quota here",
-			want: nil, support: false,
-		},
-	}
+	tests := quotaAnswerTests
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(okGreeting, map[string]string{"GETQUOTAROOT": tt.resp})

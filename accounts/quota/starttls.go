@@ -55,18 +55,18 @@ func startTLS(conn net.Conn) error {
 	status, rest, ok := cutResponse(greeting, "*")
 	switch {
 	case !ok:
-		return fmt.Errorf("imap greeting: %w: %q", mailerr.ErrProtocol, clip(greeting))
+		return fmt.Errorf("greeting: %w: %q", mailerr.ErrProtocol, clip(greeting))
 	case status == "OK":
 	case status == "PREAUTH":
 		// RFC 9051 section 7.1.4: PREAUTH means the session is already authenticated,
 		// and STARTTLS is only valid before authentication (section 6.2.1), so this
 		// connection can never be encrypted. Mutt followed it in clear (issue 246).
-		return fmt.Errorf("imap greeting: %w: PREAUTH on an unencrypted connection", mailerr.ErrStartTLSRefused)
+		return fmt.Errorf("greeting: %w: PREAUTH on an unencrypted connection", mailerr.ErrStartTLSRefused)
 	case status == "BYE":
 		code, text := splitRespText(rest)
-		return fmt.Errorf("imap greeting: %w", mailerr.NewServerError("greeting", code, text, mailerr.ErrTemporary))
+		return mailerr.NewServerError("greeting", code, text, mailerr.ErrTemporary)
 	default:
-		return fmt.Errorf("imap greeting: %w: %q", mailerr.ErrProtocol, clip(greeting))
+		return fmt.Errorf("greeting: %w: %q", mailerr.ErrProtocol, clip(greeting))
 	}
 
 	if _, err := io.WriteString(conn, "S1 CAPABILITY\r\n"); err != nil {
@@ -78,10 +78,10 @@ func startTLS(conn net.Conn) error {
 	}
 	if status != "OK" {
 		code, text := splitRespText(rest)
-		return fmt.Errorf("imap capability: %w: %w", mailerr.ErrStartTLSRefused, mailerr.NewServerError("capability", code, text, nil))
+		return fmt.Errorf("%w: %w", mailerr.ErrStartTLSRefused, mailerr.NewServerError("capability", code, text, nil))
 	}
 	if !caps["STARTTLS"] {
-		return fmt.Errorf("imap capability: %w: STARTTLS not offered", mailerr.ErrStartTLSRefused)
+		return fmt.Errorf("capability: %w: STARTTLS not offered", mailerr.ErrStartTLSRefused)
 	}
 
 	if _, err := io.WriteString(conn, "S2 STARTTLS\r\n"); err != nil {
@@ -93,13 +93,13 @@ func startTLS(conn net.Conn) error {
 	}
 	if status != "OK" {
 		code, text := splitRespText(rest)
-		return fmt.Errorf("imap starttls: %w: %w", mailerr.ErrStartTLSRefused, mailerr.NewServerError("starttls", code, text, nil))
+		return fmt.Errorf("%w: %w", mailerr.ErrStartTLSRefused, mailerr.NewServerError("starttls", code, text, nil))
 	}
 	// RFC 9051 section 6.2.1: TLS starts right after the CRLF of the tagged OK. Anything
 	// already received after it was sent in clear but would be read as if protected
 	// (response injection: Mutt CVE-2020-14954, Thunderbird CVE-2021-29969).
 	if n := br.Buffered(); n > 0 {
-		return fmt.Errorf("imap starttls: %w: %d bytes of plaintext after the OK (response injection)", mailerr.ErrStartTLSRefused, n)
+		return fmt.Errorf("starttls: %w: %d bytes of plaintext after the OK (response injection)", mailerr.ErrStartTLSRefused, n)
 	}
 	return nil
 }
@@ -126,10 +126,10 @@ func readTagged(br *bufio.Reader, tag, step string) (caps map[string]bool, statu
 			addCaps(caps, rest)
 		case ok && kind == "BYE":
 			code, text := splitRespText(rest)
-			return nil, "", "", fmt.Errorf("imap %s: %w", step, mailerr.NewServerError(step, code, text, mailerr.ErrTemporary))
+			return nil, "", "", mailerr.NewServerError(step, code, text, mailerr.ErrTemporary)
 		}
 	}
-	return nil, "", "", fmt.Errorf("imap %s: %w: more than %d lines without an answer", step, mailerr.ErrProtocol, maxPlainLines)
+	return nil, "", "", fmt.Errorf("%s: %w: more than %d lines without an answer", step, mailerr.ErrProtocol, maxPlainLines)
 }
 
 // readPlainLine returns one line without its line ending (CRLF, or a bare LF from sloppy
@@ -185,13 +185,13 @@ func plainIOErr(step string, err error) error {
 	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 	switch {
 	case closed && step == "starttls":
-		return fmt.Errorf("imap %s: %w: connection closed instead of starting TLS", step, mailerr.ErrStartTLSRefused)
+		return fmt.Errorf("%s: %w: connection closed instead of starting TLS", step, mailerr.ErrStartTLSRefused)
 	case closed:
-		return fmt.Errorf("imap %s: %w: connection closed by the server", step, mailerr.ErrProtocol)
+		return fmt.Errorf("%s: %w: connection closed by the server", step, mailerr.ErrProtocol)
 	case errors.Is(err, errLineTooLong), errors.Is(err, errTooMuchData):
-		return fmt.Errorf("imap %s: %w: %w", step, mailerr.ErrProtocol, err)
+		return fmt.Errorf("%s: %w: %w", step, mailerr.ErrProtocol, err)
 	}
-	return fmt.Errorf("imap %s: %w", step, mailerr.Classify(err))
+	return fmt.Errorf("%s: %w", step, mailerr.Classify(err))
 }
 
 // clip shortens server text quoted in an error message.

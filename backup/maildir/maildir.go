@@ -206,26 +206,44 @@ func (p *Pending) Abort() {
 	os.Remove(filepath.Join(p.dir.path, Tmp, p.Name))
 }
 
-// Commit makes a batch of finished messages durable and visible: sync their data, rename
-// them into new/, and sync new/. When it returns nil, every message of the batch survives
-// a crash or power loss. On error, messages may be in tmp/ or new/; both are safe (tmp/
-// is cleaned, new/ is found again by Scan).
+// Commit makes a batch of finished messages durable and visible: SyncData, Publish,
+// SyncNew. When it returns nil, every message of the batch survives a crash or power
+// loss. On error, messages may be in tmp/ or new/; both are safe (tmp/ is cleaned, new/
+// is found again by Scan).
 func (d *Dir) Commit(batch []*Pending) error {
-	if len(batch) == 0 {
+	if err := d.SyncData(batch); err != nil {
+		return err
+	}
+	if err := d.Publish(batch); err != nil {
+		return err
+	}
+	return d.SyncNew()
+}
+
+// SyncData makes the content of a batch of finished messages durable: one filesystem
+// sync where the platform has it (Finish already fsynced each file elsewhere).
+func (d *Dir) SyncData(batch []*Pending) error {
+	if len(batch) == 0 || !haveSyncFS {
 		return nil
 	}
-	if haveSyncFS {
-		if err := syncFS(filepath.Join(d.path, Tmp)); err != nil {
-			return fmt.Errorf("maildir sync: %w", err)
-		}
+	if err := syncFS(filepath.Join(d.path, Tmp)); err != nil {
+		return fmt.Errorf("maildir sync: %w", err)
 	}
+	return nil
+}
+
+// Publish renames durable messages from tmp/ into new/, where mail readers see them.
+func (d *Dir) Publish(batch []*Pending) error {
 	for _, p := range batch {
 		if err := os.Rename(filepath.Join(d.path, Tmp, p.Name), filepath.Join(d.path, New, p.Name)); err != nil {
 			return fmt.Errorf("maildir commit %s: %w", p.Name, err)
 		}
 	}
-	return atomicfile.SyncDir(filepath.Join(d.path, New))
+	return nil
 }
+
+// SyncNew makes the renames into new/ durable.
+func (d *Dir) SyncNew() error { return atomicfile.SyncDir(filepath.Join(d.path, New)) }
 
 // HashFile returns the size and SHA-256 of a stored message (path relative to the root).
 func (d *Dir) HashFile(rel string) (int64, [32]byte, error) {

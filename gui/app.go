@@ -1,0 +1,241 @@
+// Package gui is Postfach's desktop app: the first-run wizard with the POP3-or-IMAP
+// decision, the account overview with quota and backup status, the tray icon and the
+// notifications, in German and English.
+//
+// The package receives a fyne.App from main and never imports the GL driver
+// (fyne.io/fyne/v2/app), so it builds and its tests run with CGO_ENABLED=0 and without a
+// display. It reaches Postfach's core only through the Core interface. All network, disk
+// and keyring work runs in goroutines; results come back to the UI thread via fyne.Do.
+package gui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/assets"
+	"github.com/postfach/postfach/backup/scheduler"
+)
+
+// Options tunes the desktop app. The zero value is what tests use: no tray.
+type Options struct {
+	// Tray shows a tray icon and makes closing the main window hide it instead of quitting.
+	// Set it from TrayAvailable: without a session D-Bus Fyne's tray panics on quit.
+	Tray bool
+}
+
+// UI is the running desktop app: its windows, the account states the windows show, and
+// the scheduler that keeps backups and quota up to date.
+type UI struct {
+	app  fyne.App
+	core Core
+	opts Options
+
+	win      fyne.Window // the main window
+	overview *overview
+	wizard   *wizard // the wizard on screen, if any
+	sched    *scheduler.Scheduler
+	notify   *notifier
+	tray     *trayState
+
+	ctx    context.Context // cancelled on quit; parent of every background job
+	cancel context.CancelFunc
+
+	// accounts and their status, owned by the UI thread.
+	accts   []accounts.Account
+	status  map[string]*accountStatus
+	loadErr error
+
+	// Seams for tests. async runs work off the UI thread (tests run it inline, so
+	// everything happens in order on the test goroutine); schedLoop starts the
+	// scheduler's own goroutine (tests call sched.RunDue instead); now is the clock.
+	async     func(func())
+	schedLoop bool
+	now       func() time.Time
+	openURL   func(*url.URL) error
+}
+
+// New builds the app's state and windows on a (and loads the translations) but shows
+// nothing yet; call Start.
+func New(a fyne.App, core Core, opts Options) *UI {
+	loadTranslations()
+	a.SetIcon(Icon())
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &UI{
+		app: a, core: core, opts: opts,
+		ctx: ctx, cancel: cancel,
+		status:    map[string]*accountStatus{},
+		async:     goSafe,
+		schedLoop: true,
+		now:       time.Now,
+		openURL:   a.OpenURL,
+	}
+	u.notify = &notifier{u: u}
+	u.sched = scheduler.New(scheduler.Config{
+		Accounts:    core.ListAccounts,
+		LastSuccess: u.lastSuccess,
+		Backup: func(ctx context.Context, acct accounts.Account, progress func(backup.Progress)) (*backup.Result, error) {
+			return core.BackupNow(ctx, acct.ID, progress)
+		},
+		Quota:   u.refreshQuota,
+		OnEvent: u.onJobEvent,
+	})
+	u.win = a.NewWindow("Postfach")
+	u.win.SetMaster()
+	u.win.Resize(fyne.NewSize(860, 720))
+	u.overview = newOverview(u)
+	return u
+}
+
+// Start shows the main window — the wizard when there is no account yet — sets up the
+// tray and starts the scheduler.
+func (u *UI) Start() {
+	u.win.SetContent(u.overview.buildUI())
+	u.win.Show()
+	u.setupTray()
+	u.reload(true)
+	if u.schedLoop {
+		u.sched.Start(u.ctx)
+	}
+}
+
+// Stop ends background work: the scheduler (cancelling a running backup; the backup
+// itself guarantees that nothing is lost) and pending jobs. It waits at most a few
+// seconds so that quitting never hangs.
+func (u *UI) Stop() {
+	u.cancel()
+	done := make(chan struct{})
+	go func() { u.sched.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// Run starts the desktop app on a and blocks until it quits; it returns the exit code.
+// SIGTERM and SIGINT quit cleanly, like the tray's "Quit".
+func Run(a fyne.App, core Core, opts Options) int {
+	u := New(a, core, opts)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		if _, ok := <-sig; ok {
+			fyne.Do(a.Quit)
+		}
+	}()
+	a.Lifecycle().SetOnStopped(u.Stop)
+	u.Start()
+	a.Run()
+	signal.Stop(sig)
+	close(sig)
+	return 0
+}
+
+// Icon returns the application icon.
+func Icon() fyne.Resource {
+	return fyne.NewStaticResource("postfach.png", assets.Icon)
+}
+
+// loadTranslations adds our German and English texts to Fyne's; Fyne then picks the
+// language from the system locale (LANG, LC_ALL, …). Calling it again re-reads the
+// locale, which the tests use to switch languages.
+func loadTranslations() {
+	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
+		fyne.LogError("load translations", err)
+	}
+}
+
+// reload re-reads the accounts in the background and refreshes everything that shows
+// them. first opens the wizard when there is no account yet.
+func (u *UI) reload(first bool) {
+	u.async(func() {
+		accts, err := u.core.ListAccounts()
+		fyne.Do(func() {
+			u.setAccounts(accts, err)
+			if first && err == nil && len(accts) == 0 {
+				u.showWizard(true)
+			}
+		})
+		for _, a := range accts {
+			u.loadHistory(a)
+		}
+	})
+	u.sched.Reload()
+}
+
+// setAccounts replaces the account list, keeping the status of accounts that remain.
+func (u *UI) setAccounts(accts []accounts.Account, err error) {
+	u.loadErr = err
+	if err != nil {
+		accts = nil
+	}
+	u.accts = accts
+	keep := map[string]*accountStatus{}
+	for _, a := range accts {
+		st := u.status[a.ID]
+		if st == nil {
+			st = &accountStatus{}
+		}
+		st.acct = a
+		keep[a.ID] = st
+	}
+	u.status = keep
+	u.overview.refresh()
+	u.refreshTray()
+}
+
+// loadHistory reads an account's run history (disk) and shows the last run. Call it off
+// the UI thread.
+func (u *UI) loadHistory(a accounts.Account) {
+	if a.Protocol != accounts.POP3 {
+		return
+	}
+	hist, err := u.core.History(a.ID)
+	if err != nil && !errors.Is(err, ErrNotAvailable) {
+		fyne.LogError("read backup history of "+a.Name, err)
+	}
+	fyne.Do(func() {
+		if st := u.status[a.ID]; st != nil {
+			st.setHistory(hist)
+			u.overview.refreshCard(a.ID)
+			u.refreshTray()
+		}
+	})
+}
+
+// lastSuccess is the scheduler's view of the history: when the last good run started.
+func (u *UI) lastSuccess(id string) (time.Time, error) {
+	hist, err := u.core.History(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return lastOK(hist), nil
+}
+
+// showMain brings the main window to the front (tray "Open Postfach").
+func (u *UI) showMain() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
+// goSafe runs fn in a goroutine that logs a panic instead of taking the tray app down.
+func goSafe(fn func()) {
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				fyne.LogError("internal error (please report)", fmt.Errorf("%v\n%s", r, debug.Stack()))
+			}
+		}()
+		fn()
+	}()
+}
