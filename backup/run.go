@@ -16,10 +16,11 @@ import (
 )
 
 // Batch limits for group commit: a batch is made durable when it reaches either.
-const (
-	batchMessages = 256
-	batchBytes    = 64 << 20
-)
+// batchMessages is a variable only so that the crash tests can make batches small and
+// every per-batch durability step frequent; nothing else changes it.
+var batchMessages = 256
+
+const batchBytes = 64 << 20
 
 // Run backs up one POP3 account once: download what is new, then apply the retention
 // policy. It always returns a Result (also stored in the account's history when

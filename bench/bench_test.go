@@ -28,12 +28,20 @@ import (
 var (
 	buildOnce sync.Once
 	binPath   string
+	binIsGUI  bool // built from the module root (the desktop app), not bench/cmd/postfach-cli
 	buildErr  error
 )
 
-// postfachBin builds the binary once per benchmark process.
-func postfachBin(b *testing.B) string {
+// postfachBin builds the binary once per benchmark process: the real desktop binary from
+// the module root, or — while the repository has no main package there — the same command
+// line without the GUI (bench/cmd/postfach-cli, which calls the same cli.Main).
+// POSTFACH_BIN names a prebuilt binary instead.
+func postfachBin(b testing.TB) string {
 	buildOnce.Do(func() {
+		if p := os.Getenv("POSTFACH_BIN"); p != "" {
+			binPath, binIsGUI = p, true
+			return
+		}
 		dir, err := os.MkdirTemp("", "postfach-bench")
 		if err != nil {
 			buildErr = err
@@ -41,8 +49,17 @@ func postfachBin(b *testing.B) string {
 		}
 		binPath = filepath.Join(dir, "postfach")
 		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
-		if err != nil {
+		if err == nil {
+			binIsGUI = true
+			return
+		}
+		if !bytes.Contains(out, []byte("no Go files")) {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		out, err = exec.Command("go", "build", "-o", binPath, "./cmd/postfach-cli").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/postfach-cli: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -56,7 +73,8 @@ type mailbox struct {
 	srv   *dovecottest.Server
 	user  *dovecottest.User
 	count int
-	bytes int64
+	bytes int64 // stored (LF) bytes
+	wire  int64 // bytes RETR sends (CRLF), what a byte-exact client writes
 }
 
 var (
@@ -64,22 +82,54 @@ var (
 	box     *mailbox
 )
 
-func benchMailbox(b *testing.B) *mailbox {
+// processTB is the calling benchmark, except that cleanups run when the whole benchmark
+// process ends (TestMain), so one Dovecot with its 650 MB mailbox serves every benchmark.
+type processTB struct{ testing.TB }
+
+var processCleanups []func()
+
+func (processTB) Cleanup(f func()) { processCleanups = append(processCleanups, f) }
+
+func runProcessCleanups() {
+	for i := len(processCleanups) - 1; i >= 0; i-- {
+		processCleanups[i]()
+	}
+}
+
+func benchMailbox(b testing.TB) *mailbox {
 	boxOnce.Do(func() {
 		n := 10000
 		if s := os.Getenv("BENCH_MESSAGES"); s != "" {
 			n, _ = strconv.Atoi(s)
 		}
-		srv := dovecottest.Start(b)
-		u := srv.AddUser(b, "bench", "bench-pw", 0)
-		box = &mailbox{srv: srv, user: u, count: n}
+		// The server outlives this benchmark: every benchmark in the process shares it.
+		ptb := processTB{b}
+		srv := dovecottest.Start(ptb)
+		u := srv.AddUser(ptb, "bench", "bench-pw", 0)
+		mb := &mailbox{srv: srv, user: u, count: n}
 		rng := rand.New(rand.NewSource(1))
 		for i := 0; i < n; i++ {
 			m := corpusMessage(rng, i, n)
-			box.bytes += int64(len(m))
+			mb.bytes += int64(len(m))
+			mb.wire += int64(len(dovecottest.WireForm(m)))
 			u.Deliver(b, m)
 		}
+		// The first POP3 session on a mailbox is slower (Dovecot builds its index and
+		// renames every file RETR marks \Seen): one unmeasured pass, so every tool meets
+		// the same warm server.
+		warm, err := os.MkdirTemp("", "bench-warm")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ceilingRun(mb, false, filepath.Join(warm, "Maildir"), filepath.Join(warm, "state")); err != nil {
+			b.Fatalf("warm-up pass: %v", err)
+		}
+		os.RemoveAll(warm)
+		box = mb
 	})
+	if box == nil {
+		b.Fatal("benchmark mailbox setup failed earlier")
+	}
 	return box
 }
 
@@ -107,7 +157,7 @@ func corpusMessage(rng *rand.Rand, i, n int) []byte {
 
 // cli runs the postfach binary with a private home and returns stdout and the child's
 // peak RSS in bytes.
-func cli(b *testing.B, bin, home string, m *mailbox, stdin string, args ...string) ([]byte, int64) {
+func cli(b testing.TB, bin, home string, m *mailbox, stdin string, args ...string) ([]byte, int64) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "POSTFACH_HOME="+home, "SSL_CERT_FILE="+m.srv.CertPEMFile)
 	cmd.Stdin = strings.NewReader(stdin)

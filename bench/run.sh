@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
 # Runs Postfach's backup benchmarks against a private Dovecot (10,000 messages, ~650 MB)
-# inside a D-Bus session with gnome-keyring. BENCH_MESSAGES=N uses a smaller mailbox;
-# BENCHTIME (default 3x) sets iterations.
+# inside a D-Bus session with gnome-keyring, then compares Postfach with fetchmail,
+# getmail6 and a minimal pipelined POP3 reader (the ceiling) and prints one table.
+#
+#   BENCH_MESSAGES=N     use a smaller mailbox
+#   BENCHTIME            iterations of BenchmarkBackup (default 1x)
+#   BENCH=REGEXP         which benchmarks (default: all; Compare prints the table)
+#   BENCH_ROUNDS=N       runs of Postfach and the ceiling per protocol (default 3)
+#   BENCH_SLOW_ROUNDS=N  runs of fetchmail and getmail6 per protocol (default 1)
+#   BENCH_TOOLS=a,b      only these clients (postfach,ceiling,fetchmail,getmail)
+#   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The clients Postfach is compared with (Debian packages; not needed by make test).
+missing=()
+command -v fetchmail >/dev/null || missing+=(fetchmail)
+command -v getmail >/dev/null || missing+=(getmail6)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
 export POSTFACH_REQUIRE_DOVECOT=1
-bash .ci/with-session.sh go test -run '^$' -bench . -benchtime "${BENCHTIME:-3x}" -timeout 60m ./bench/
+bash .ci/with-session.sh go test -run '^$' -bench "${BENCH:-.}" -benchtime "${BENCHTIME:-1x}" -timeout 150m ./bench/

@@ -24,6 +24,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/assets"
+	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/scheduler"
 )
 

@@ -35,7 +35,8 @@ type Core interface {
 	// records, provider lists). An error or no candidates means "guess".
 	Discover(ctx context.Context, email string) (*Discovery, error)
 	// TestConnection connects and logs in with acct's settings without saving anything.
-	// For IMAP accounts the report includes the quota when the server reports one.
+	// An empty password means the one stored for acct.ID (editing a saved account). For
+	// IMAP accounts the report includes the quota when the server reports one.
 	TestConnection(ctx context.Context, acct accounts.Account, password string) (*ConnReport, error)
 
 	// Quota reads the mailbox usage of a saved IMAP account; with folders, also the size

@@ -206,3 +206,34 @@ func isTemporary(err error) bool {
 
 // portText formats a port without thousands separators.
 func portText(p int) string { return strconv.Itoa(p) }
+
+// knownErrors are the sentinels errorFromText recognises.
+var knownErrors = []error{
+	mailerr.ErrAuthFailed, mailerr.ErrTemporary, mailerr.ErrStartTLSRefused, mailerr.ErrPlaintextRefused,
+	mailerr.ErrUnreachable, mailerr.ErrTimeout, mailerr.ErrProtocol, mailerr.ErrNoUIDL,
+	secrets.ErrNotFound, secrets.ErrUnavailable,
+	backup.ErrFolderMissing, backup.ErrFolderReplaced, backup.ErrFolderForeign, backup.ErrBusy,
+}
+
+// textError is an error read back from the run history, where only its text survives.
+type textError struct {
+	text string
+	kind error
+}
+
+func (e *textError) Error() string { return e.text }
+func (e *textError) Unwrap() error { return e.kind }
+
+// errorFromText rebuilds an error from its text so that explain can still say what to do
+// about a failure from an earlier session: the text of a wrapped sentinel contains the
+// sentinel's own text.
+func errorFromText(s string) error {
+	e := &textError{text: s}
+	for _, k := range knownErrors {
+		if strings.Contains(s, k.Error()) {
+			e.kind = k
+			break
+		}
+	}
+	return e
+}

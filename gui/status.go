@@ -22,6 +22,7 @@ type accountStatus struct {
 	last     *backup.Result // the most recent run, good or bad
 	lastOK   time.Time      // start of the most recent good run
 	running  bool
+	lastErr  error // the error of the last run if it happened in this session
 	progress backup.Progress
 	overdue  bool
 
@@ -85,6 +86,7 @@ func (u *UI) onJobEvent(e scheduler.Event) {
 			}
 			if st != nil {
 				st.running = false
+				st.lastErr = e.Err
 				st.addRun(r)
 			}
 			if !errors.Is(e.Err, context.Canceled) {

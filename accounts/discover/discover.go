@@ -108,7 +108,9 @@ type Options struct {
 	// Dialer opens connections for probes (and the default HTTP client). Nil means a
 	// *net.Dialer.
 	Dialer Dialer
-	// TLS says which certificates to trust, for probes and the default HTTP client.
+	// TLS says which certificates to trust, for probes and the default HTTP client. Nil means
+	// the system roots. It applies to every host discovery contacts, so a PinnedSHA256 in it
+	// only makes sense in tests.
 	TLS *trust.Options
 	// Timeout bounds each source (each autoconfig request, the DNS lookups, the guessing as a
 	// whole). Zero means DefaultTimeout.

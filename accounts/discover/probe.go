@@ -47,21 +47,25 @@ func probe(ctx context.Context, d Dialer, tlsOpts *trust.Options, protocol, host
 
 	s := &session{conn: conn, host: host, tlsOpts: tlsOpts}
 	s.br = bufio.NewReaderSize(conn, maxLineLength)
+	caps, err := s.run(ctx, protocol, security)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, mailerr.ErrTimeout) {
+		// The connection was closed under the probe: report why, not "use of closed conn".
+		return nil, fmt.Errorf("%w: %w", mailerr.ErrTimeout, err)
+	}
+	return caps, err
+}
+
+// run does the protocol part of a probe.
+func (s *session) run(ctx context.Context, protocol, security string) ([]string, error) {
 	if security == SecurityTLS {
 		if err := s.startTLS(ctx); err != nil {
 			return nil, err
 		}
 	}
-	var caps []string
 	if protocol == ProtocolIMAP {
-		caps, err = s.probeIMAP(ctx, security == SecuritySTARTTLS)
-	} else {
-		caps, err = s.probePOP3(ctx, security == SecuritySTARTTLS)
+		return s.probeIMAP(ctx, security == SecuritySTARTTLS)
 	}
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("%w: %w", mailerr.ErrTimeout, err)
-	}
-	return caps, err
+	return s.probePOP3(ctx, security == SecuritySTARTTLS)
 }
 
 // session is one probe connection.

@@ -49,6 +49,10 @@ import (
 // skip into a failure.
 const RequireEnv = "POSTFACH_REQUIRE_DOVECOT"
 
+// addrInUse is how Dovecot's bind failure reads (strerror(EADDRINUSE)); start and
+// restart retry on it.
+const addrInUse = "Address already in use"
+
 // startTimeout bounds how long Start and Restart wait for every port to answer; Dovecot
 // normally needs well under a second, so hitting it means something is broken.
 const startTimeout = 10 * time.Second
@@ -79,7 +83,7 @@ type Server struct {
 
 	dovecotBin, doveadmBin string
 	logPath                string
-	passwdPath             string
+	passwdDir             string
 	root                   bool // running as uid 0: mail must belong to another uid
 	mailUID, mailGID       int
 
@@ -102,7 +106,9 @@ func (p *process) output() string {
 }
 
 // Start writes a config for a fresh instance, starts dovecot in the foreground and returns
-// once all four ports answer with a greeting. t.Cleanup stops the server and removes Dir.
+// once all four ports answer with a greeting (at most about 10 s; on failure the test
+// fails with Dovecot's output and log). t.Cleanup kills the server and removes Dir. Without
+// a dovecot binary the test is skipped, or fails if POSTFACH_REQUIRE_DOVECOT=1.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	dovecotBin := findBinary("dovecot")
@@ -117,7 +123,14 @@ func Start(t testing.TB) *Server {
 
 	// os.MkdirTemp rather than t.TempDir: Dovecot creates unix sockets under base_dir and
 	// sun_path is limited to 108 bytes; t.TempDir embeds the (possibly long) test name.
-	dir, err := os.MkdirTemp("", "dovecottest-")
+	root := os.Geteuid() == 0
+	base := os.TempDir()
+	if root && traversable(base) != nil && traversable("/tmp") == nil {
+		// A private TMPDIR (e.g. under /root) would lock out Dovecot's unprivileged
+		// processes; /tmp is the usual world-traversable place.
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "dovecottest-")
 	if err != nil {
 		t.Fatalf("dovecottest: %v", err)
 	}
@@ -130,8 +143,8 @@ func Start(t testing.TB) *Server {
 		dovecotBin: dovecotBin,
 		doveadmBin: doveadmBin,
 		logPath:    filepath.Join(dir, "dovecot.log"),
-		passwdPath: filepath.Join(dir, "passwd"),
-		root:       os.Geteuid() == 0,
+		passwdDir: filepath.Join(dir, "passwd.d"),
+		root:       root,
 		users:      map[string]*User{},
 	}
 	if err := s.prepareDir(); err != nil {
@@ -140,8 +153,8 @@ func Start(t testing.TB) *Server {
 	if err := s.writeCert(); err != nil {
 		t.Fatalf("dovecottest: certificate: %v", err)
 	}
-	// An empty passwd-file is valid; users are appended by AddUser at any time.
-	if err := os.WriteFile(s.passwdPath, nil, 0o644); err != nil {
+	// AddUser writes one passwd-file per user into this directory, at any time.
+	if err := os.Mkdir(s.passwdDir, 0o755); err != nil {
 		t.Fatalf("dovecottest: %v", err)
 	}
 	if err := s.identities(); err != nil {
@@ -172,7 +185,7 @@ func Start(t testing.TB) *Server {
 			return s
 		}
 		s.stop()
-		if !strings.Contains(lastErr.Error(), "in use") {
+		if !strings.Contains(lastErr.Error(), addrInUse) {
 			break
 		}
 	}
@@ -204,7 +217,7 @@ func (s *Server) Restart(t testing.TB) {
 			return
 		}
 		s.stop()
-		if !strings.Contains(err.Error(), "in use") || time.Now().After(deadline) {
+		if !strings.Contains(err.Error(), addrInUse) || time.Now().After(deadline) {
 			t.Fatalf("dovecottest: restart: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -309,8 +322,7 @@ func findBinary(name string) string {
 
 // prepareDir makes Dir reachable for Dovecot's unprivileged users. MkdirTemp creates it
 // 0700, which as root would lock out dovenull (login), dovecot (auth, stats) and nobody
-// (mail); every ancestor must be traversable too, which /tmp is but a private TMPDIR may
-// not be.
+// (mail).
 func (s *Server) prepareDir() error {
 	if err := os.Chmod(s.Dir, 0o755); err != nil {
 		return err
@@ -321,13 +333,23 @@ func (s *Server) prepareDir() error {
 	if !s.root {
 		return nil
 	}
-	for d := filepath.Dir(s.Dir); ; d = filepath.Dir(d) {
+	return traversable(s.Dir)
+}
+
+// traversable checks that other users can reach dir: dir and every ancestor need the
+// world execute bit.
+func traversable(dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
 		if err != nil {
 			return err
 		}
 		if fi.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("%s is not traversable by other users (mode %v), so Dovecot's unprivileged processes cannot reach %s; set TMPDIR=/tmp", d, fi.Mode().Perm(), s.Dir)
+			return fmt.Errorf("%s is not traversable by other users (mode %v), so Dovecot's unprivileged processes cannot reach %s", d, fi.Mode().Perm(), dir)
 		}
 		if d == filepath.Dir(d) {
 			return nil
@@ -456,10 +478,14 @@ func (s *Server) writeConfig() error {
 	p("disable_plaintext_auth = no")
 	p("auth_mechanisms = plain login")
 	p("auth_verbose = yes")
-	// Every wrong-password test would otherwise wait 2 s for the reply.
+	// Every wrong-password test would otherwise wait 2 s for the reply (Dovecot still
+	// answers failures in 0.5 s batches, so that is the floor).
 	p("auth_failure_delay = 0")
-	p("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s\n}", s.passwdPath)
-	p("userdb {\n  driver = passwd-file\n  args = username_format=%%u %s\n}", s.passwdPath)
+	// One passwd-file per user (the path has a %%u variable): Dovecot re-reads a changed
+	// passwd-file at most once per second, so users appended to one shared file right
+	// after a login stayed unknown for up to a second. A new user's file is read fresh.
+	p("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s/%%u\n}", s.passwdDir)
+	p("userdb {\n  driver = passwd-file\n  args = username_format=%%u %s/%%u\n}", s.passwdDir)
 	p("mail_location = maildir:~/Maildir")
 	p(`namespace inbox {
   inbox = yes
@@ -488,9 +514,10 @@ func (s *Server) writeConfig() error {
 	p("protocol pop3 {\n  mail_max_userip_connections = 1000\n}")
 	p("service imap-login {\n  inet_listener imap {\n    port = %d\n  }\n  inet_listener imaps {\n    port = %d\n    ssl = yes\n  }\n}", s.IMAPPort, s.IMAPSPort)
 	p("service pop3-login {\n  inet_listener pop3 {\n    port = %d\n  }\n  inet_listener pop3s {\n    port = %d\n    ssl = yes\n  }\n}", s.POP3Port, s.POP3SPort)
-	// All logins come from 127.0.0.1, so anvil's per-IP auth penalty (up to 15 s after a
-	// few failures) would make one test's wrong-password case slow down the next test.
-	// Without its socket the auth process silently skips the penalty.
+	// All logins come from 127.0.0.1, so anvil's per-IP auth penalty (measured: about
+	// 4.5 s for every failure after the first) would make one wrong-password test slow
+	// down every later login failure. mode = 0 creates no socket, and without it the auth
+	// process silently skips the penalty.
 	p("service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}")
 	if s.root {
 		p("default_internal_user = dovecot")
@@ -582,11 +609,7 @@ func (s *Server) waitReady(p *process) error {
 		for {
 			select {
 			case <-p.done:
-				msg := fmt.Sprintf("dovecot exited during startup: %v", p.err)
-				if strings.Contains(p.output()+s.readLog(), "in use") {
-					msg += " (address in use)"
-				}
-				return errors.New(msg)
+				return s.exitError(p)
 			default:
 			}
 			lastErr = s.greet(c.port, c.tls, c.greeting)
@@ -599,7 +622,26 @@ func (s *Server) waitReady(p *process) error {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// A plain-port greeting could have come from another process holding that port. The
+	// TLS greetings verified this instance's own certificate, and the master binds every
+	// listener before it starts any login process, so all ports are ours; this last look
+	// only guards that reasoning.
+	select {
+	case <-p.done:
+		return s.exitError(p)
+	default:
+	}
 	return nil
+}
+
+// exitError describes a master that exited during startup; it mentions addrInUse when
+// that was the reason, so callers can retry with other ports.
+func (s *Server) exitError(p *process) error {
+	msg := fmt.Sprintf("dovecot exited during startup: %v", p.err)
+	if strings.Contains(p.output()+s.readLog(), addrInUse) {
+		msg += " (" + addrInUse + ")"
+	}
+	return errors.New(msg)
 }
 
 func (s *Server) greet(port int, useTLS bool, want string) error {

@@ -75,17 +75,12 @@ func (s *Server) AddUser(t testing.TB, name, password string, quotaMB int) *User
 		extra = fmt.Sprintf("userdb_quota_rule=*:storage=%dM", quotaMB)
 	}
 	line := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s::%s\n", name, password, s.mailUID, s.mailGID, u.Home, extra)
-	f, err := os.OpenFile(s.passwdPath, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	// Written to a temporary name and renamed, so a lookup never sees a partial file.
+	path := filepath.Join(s.passwdDir, name)
+	if err := os.WriteFile(path+".tmp", []byte(line), 0o644); err != nil {
 		t.Fatalf("dovecottest: AddUser: %v", err)
 	}
-	// One write call, so a concurrent lookup sees either the old or the new file size
-	// with complete lines (Dovecot reloads on size/mtime change).
-	if _, err := f.WriteString(line); err != nil {
-		f.Close()
-		t.Fatalf("dovecottest: AddUser: %v", err)
-	}
-	if err := f.Close(); err != nil {
+	if err := os.Rename(path+".tmp", path); err != nil {
 		t.Fatalf("dovecottest: AddUser: %v", err)
 	}
 	s.users[name] = u

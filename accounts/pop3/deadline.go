@@ -60,6 +60,17 @@ func (d *deadlineConn) arm() {
 	d.Conn.SetDeadline(time.Now().Add(d.timeout))
 }
 
+// rearm gives the rest of an exchange a fresh full deadline (e.g. the TLS handshake after
+// STLS), unless the exchange was aborted meanwhile.
+func (d *deadlineConn) rearm() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.idle = false
+	if !d.aborted {
+		d.Conn.SetDeadline(time.Now().Add(d.timeout))
+	}
+}
+
 // abort makes every blocked and future I/O fail at once, until the next arm.
 func (d *deadlineConn) abort() {
 	d.mu.Lock()

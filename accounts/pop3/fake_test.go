@@ -39,10 +39,10 @@ type fakeServer struct {
 
 // fakeSession is the server side of the one connection.
 type fakeSession struct {
-	srv    *fakeServer
-	raw    net.Conn
-	conn   net.Conn // raw or TLS, wrapped so reads are recorded
-	br     *bufio.Reader
+	srv     *fakeServer
+	raw     net.Conn
+	conn    net.Conn // raw or TLS, wrapped so reads are recorded
+	br      *bufio.Reader
 	closed  bool
 	stalled bool // the script ended with STALL: the client may still be sending
 }

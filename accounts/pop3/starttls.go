@@ -83,7 +83,7 @@ func (c *Client) startTLS(ctx context.Context, cfg *tls.Config) error {
 		err := fmt.Errorf("%w: %d bytes arrived after the STLS +OK before encryption started", mailerr.ErrStartTLSRefused, n)
 		return c.fail("STLS", err)
 	}
-	c.dc.arm() // the handshake gets its own full timeout
+	c.dc.rearm() // the handshake gets its own full timeout
 	return c.handshake(ctx, cfg)
 }
 

@@ -49,6 +49,9 @@ type fakeServer struct {
 	responses   map[string]string
 	implicitTLS bool
 	noTLS       bool // never start TLS on the server side, even after STARTTLS OK
+	// idle, if set, makes the server hang up when the client sends nothing for that long,
+	// so that fuzz inputs which leave the client waiting end quickly.
+	idle time.Duration
 
 	mu    sync.Mutex
 	lines []fakeLine
@@ -162,6 +165,9 @@ func (f *fakeServer) serve(c net.Conn) {
 		}
 	}
 	for {
+		if f.idle > 0 {
+			_ = c.SetReadDeadline(time.Now().Add(f.idle))
+		}
 		line, err := br.ReadString('\n')
 		if err != nil {
 			return

@@ -1,0 +1,11 @@
+//go:build !(linux || freebsd || openbsd || netbsd)
+
+package gui
+
+// StartHiddenEnv would make Postfach start in the tray; start at login is only offered on
+// Linux and the BSDs so far.
+const StartHiddenEnv = "POSTFACH_START_HIDDEN"
+
+func autostartSupported() bool            { return false }
+func autostartEnabled(string) bool         { return false }
+func setAutostart(string, bool) error      { return nil }

@@ -1,0 +1,82 @@
+package gui
+
+import (
+	"net/mail"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+)
+
+// addressStep asks for the address, a display name and the password.
+type addressStep struct {
+	w *wizard
+
+	address  *widget.Entry
+	name     *widget.Entry
+	password *widget.Entry
+	invalid  *widget.Label
+	obj      fyne.CanvasObject
+}
+
+func newAddressStep(w *wizard) *addressStep {
+	s := &addressStep{w: w}
+	s.buildUI()
+	return s
+}
+
+func (s *addressStep) buildUI() {
+	changed := func(string) { s.onChanged() }
+	s.address = &widget.Entry{PlaceHolder: lang.L("anna@example.org"), OnChanged: changed}
+	s.name = &widget.Entry{PlaceHolder: lang.L("e.g. Office mail; the address if left empty"), OnChanged: changed}
+	s.password = widget.NewPasswordEntry() // masked; the eye button shows it
+	s.password.OnChanged = changed
+	s.invalid = &widget.Label{Importance: widget.DangerImportance}
+	s.invalid.Hide()
+	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
+		"Postfach looks after your mail account: it backs up mail that comes to this PC, or watches how full the mailbox on the server is. First it needs the address and its password.")}
+	keyring := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: lang.L(
+		"The password is kept only in your system's keyring, never in a file.")}
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("E-mail address"), container.NewVBox(s.address, s.invalid)),
+		widget.NewFormItem(lang.L("Name in Postfach"), s.name),
+		widget.NewFormItem(lang.L("Password"), s.password),
+	)
+	s.obj = container.NewVBox(intro, form, keyring)
+}
+
+func (s *addressStep) title() string              { return lang.L("Which mail address?") }
+func (s *addressStep) content() fyne.CanvasObject { return s.obj }
+func (s *addressStep) enter()                     { s.w.u.win.Canvas().Focus(s.address) }
+
+func (s *addressStep) email() string { return strings.TrimSpace(s.address.Text) }
+
+func (s *addressStep) displayName() string {
+	if n := strings.TrimSpace(s.name.Text); n != "" {
+		return n
+	}
+	return s.email()
+}
+
+func validEmail(a string) bool {
+	addr, err := mail.ParseAddress(a)
+	return err == nil && addr.Address == a && strings.Contains(a[strings.LastIndex(a, "@")+1:], ".")
+}
+
+func (s *addressStep) ready() bool {
+	return validEmail(s.email()) && s.password.Text != ""
+}
+
+func (s *addressStep) onChanged() {
+	e := s.email()
+	if e != "" && strings.Contains(e, "@") && !validEmail(e) && strings.Contains(e[strings.Index(e, "@"):], ".") {
+		s.invalid.SetText(lang.L("This does not look like an e-mail address."))
+		s.invalid.Show()
+	} else {
+		s.invalid.Hide()
+	}
+	s.w.server.test.reset() // a passed test was for the old address or password
+	s.w.refreshButtons()
+}

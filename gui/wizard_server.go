@@ -1,0 +1,194 @@
+package gui
+
+import (
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/postfach/postfach/accounts"
+)
+
+// serverStep shows the incoming server (found by discovery or guessed), always
+// editable, and requires a passed connection test.
+type serverStep struct {
+	w *wizard
+
+	form    *serverForm
+	test    *connTest
+	source  *widget.Label
+	notes   *widget.Label
+	looking *fyne.Container
+	// alternatives are further guesses to try when the server is unreachable.
+	alternatives *fyne.Container
+
+	pinned string // fingerprint the user chose to trust
+	edited bool   // the user changed the prefilled settings: don't overwrite them
+	filled string // "protocol email" the settings were prefilled for
+	obj    fyne.CanvasObject
+}
+
+func newServerStep(w *wizard) *serverStep {
+	s := &serverStep{w: w}
+	s.buildUI()
+	return s
+}
+
+func (s *serverStep) buildUI() {
+	s.form = newServerForm(s.onEdited)
+	s.test = newConnTest(s.w.u, func() fyne.Window { return s.w.u.win })
+	s.test.settings = s.settings
+	s.test.onResult = func(bool) { s.w.refreshButtons() }
+	s.test.onFix = s.onFix
+	s.source = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
+	s.notes = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
+	s.notes.Hide()
+	bar := widget.NewProgressBarInfinite()
+	s.looking = container.NewVBox(widget.NewLabel(lang.L("Looking up the server settings of your provider…")), bar)
+	s.looking.Hide()
+	s.alternatives = container.NewHBox()
+	s.obj = container.NewVBox(s.looking, s.source, s.notes, s.form.form, s.test.box, s.alternatives)
+}
+
+func (s *serverStep) title() string              { return lang.L("Incoming mail server") }
+func (s *serverStep) content() fyne.CanvasObject { return s.obj }
+func (s *serverStep) ready() bool                { return s.test.passed }
+
+func (s *serverStep) enter() {
+	s.prefill()
+}
+
+func (s *serverStep) onEdited() {
+	s.edited = true
+	s.pinned = ""
+	s.test.reset()
+}
+
+// protocolChanged re-proposes the server: POP3 and IMAP have different names and ports.
+func (s *serverStep) protocolChanged(accounts.Protocol) {
+	s.edited = false
+	s.pinned = ""
+	s.test.reset()
+}
+
+// discoveryDone fills in what discovery found, unless the user already typed something.
+func (s *serverStep) discoveryDone() {
+	if !s.edited {
+		s.filled = ""
+	}
+	if s.w.u.wizard == s.w && s.w.current() == s {
+		s.prefill()
+	}
+}
+
+// prefill proposes settings for the chosen protocol: discovery's best candidate, else
+// the usual names of the domain with implicit TLS.
+func (s *serverStep) prefill() {
+	w := s.w
+	email, p := w.address.email(), w.decision.protocol
+	if w.discoveryBusy {
+		s.looking.Show()
+	} else {
+		s.looking.Hide()
+	}
+	key := string(p) + " " + email
+	if s.edited || s.filled == key || w.discoveryBusy {
+		return
+	}
+	s.filled = key
+	s.pinned = ""
+	s.notes.Hide()
+	s.alternatives.Objects = nil
+	_, domain, _ := strings.Cut(email, "@")
+	if c, ok := w.discovery.Best(p); ok {
+		user := c.Username
+		if user == "" {
+			user = email
+		}
+		s.form.set(p, c.Host, c.Port, c.Security, user, false)
+		s.source.SetText(lang.L("Found in: {{.Source}}. You can change these settings.", map[string]any{"Source": c.Source}))
+		if c.NeedsConfirmation {
+			s.source.SetText(s.source.Text + " " + c.ConfirmReason)
+			s.source.Importance = widget.WarningImportance
+		} else {
+			s.source.Importance = widget.LowImportance
+		}
+		s.test.notes = c.Notes
+		if len(c.Notes) > 0 {
+			s.notes.SetText(strings.Join(c.Notes, "\n"))
+			s.notes.Show()
+		}
+	} else {
+		s.form.set(p, guessHosts(p, domain)[0], 0, accounts.TLS, email, false)
+		s.source.Importance = widget.LowImportance
+		s.source.SetText(lang.L("Postfach could not find your provider's settings and filled in the usual names. Please compare them with your provider's help page."))
+		s.test.notes = nil
+	}
+	s.source.Refresh()
+	s.test.reset()
+}
+
+// guessHosts are the usual server names of a domain, most likely first.
+func guessHosts(p accounts.Protocol, domain string) []string {
+	if p == accounts.POP3 {
+		return []string{"pop." + domain, "pop3." + domain, "mail." + domain}
+	}
+	return []string{"imap." + domain, "mail." + domain}
+}
+
+func (s *serverStep) settings() (accounts.Account, string, error) {
+	a := s.w.account()
+	if err := s.form.apply(&a); err != nil {
+		return a, "", err
+	}
+	if a.Protocol == accounts.POP3 && a.Backup == nil {
+		// The connection test does not need the policy, but Validate does.
+		a.Backup = &accounts.BackupPolicy{Dir: "/", Schedule: accounts.DefaultSchedule(), Retention: accounts.DefaultRetention()}
+	}
+	if s.w.address.password.Text == "" {
+		return a, "", errors.New(lang.L("Enter the password on the first page."))
+	}
+	return a, s.w.address.password.Text, nil
+}
+
+// onFix carries out a way forward the connection test offered.
+func (s *serverStep) onFix(f fix, p problem) {
+	switch f {
+	case fixTrustCert:
+		s.pinned = p.Cert.Fingerprint
+		s.test.run()
+	case fixUseTLS:
+		s.form.useTLS()
+		s.test.run()
+	case fixAcceptPlaintext:
+		s.form.filling = true
+		s.form.plaintext.SetChecked(true)
+		s.form.filling = false
+		s.test.run()
+	case fixPassword:
+		s.w.show(0)
+		s.w.u.win.Canvas().Focus(s.w.address.password)
+	case fixServer:
+		s.offerAlternatives()
+		s.form.focusHost(s.w.u.win)
+	}
+}
+
+// offerAlternatives shows buttons for the other usual server names of the domain.
+func (s *serverStep) offerAlternatives() {
+	_, domain, _ := strings.Cut(s.w.address.email(), "@")
+	s.alternatives.Objects = nil
+	for _, h := range guessHosts(s.w.decision.protocol, domain) {
+		if h == strings.TrimSpace(s.form.host.Text) {
+			continue
+		}
+		s.alternatives.Add(&widget.Button{Text: lang.L("Try {{.Host}}", map[string]any{"Host": h}), OnTapped: func() {
+			s.form.host.SetText(h)
+			s.test.run()
+		}})
+	}
+	s.alternatives.Refresh()
+}
