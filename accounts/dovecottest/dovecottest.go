@@ -83,7 +83,7 @@ type Server struct {
 
 	dovecotBin, doveadmBin string
 	logPath                string
-	passwdDir             string
+	passwdDir              string
 	root                   bool // running as uid 0: mail must belong to another uid
 	mailUID, mailGID       int
 
@@ -143,7 +143,7 @@ func Start(t testing.TB) *Server {
 		dovecotBin: dovecotBin,
 		doveadmBin: doveadmBin,
 		logPath:    filepath.Join(dir, "dovecot.log"),
-		passwdDir: filepath.Join(dir, "passwd.d"),
+		passwdDir:  filepath.Join(dir, "passwd.d"),
 		root:       root,
 		users:      map[string]*User{},
 	}
