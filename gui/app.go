@@ -90,6 +90,7 @@ func New(a fyne.App, core Core, opts Options) *UI {
 		},
 		Quota:   u.refreshQuota,
 		OnEvent: u.onJobEvent,
+		Clock:   uiClock{u},
 	})
 	u.win = a.NewWindow("Postfach")
 	u.win.SetMaster()
@@ -240,3 +241,10 @@ func goSafe(fn func()) {
 		fn()
 	}()
 }
+
+// uiClock lets the scheduler share the UI's clock, so that "next backup" and "last
+// backup" are measured against the same now (tests fix it).
+type uiClock struct{ u *UI }
+
+func (c uiClock) Now() time.Time                         { return c.u.now() }
+func (c uiClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

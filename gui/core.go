@@ -89,13 +89,18 @@ type Candidate struct {
 	Port     int
 	Security accounts.Security
 	Username string
-	// Source says where the setting came from ("provider's autoconfig", "DNS SRV", …).
+	// Source says where the setting came from, as a code: "autoconfig",
+	// "autoconfig-wellknown", "autoconfig-http", "builtin", "srv", "mx", "guess".
 	Source string
-	// NeedsConfirmation is set when the source is weak (a guess, an unsigned record), and
-	// ConfirmReason says why, in words for the user.
+	// Provider is the provider's name, when the source knows it.
+	Provider string
+	// NeedsConfirmation is set when the user must confirm the server before the password
+	// is sent to it. ConfirmCodes say why ("http", "other-domain", "plaintext");
+	// ConfirmReason is the same in English for codes the GUI does not know.
 	NeedsConfirmation bool
+	ConfirmCodes      []string
 	ConfirmReason     string
-	// Notes are provider hints, e.g. "needs an app password".
+	// Notes are provider hints in English, e.g. "needs an app password".
 	Notes []string
 }
 
@@ -104,6 +109,8 @@ type ConnReport struct {
 	TLSVersion   string   // e.g. "TLS 1.3"; empty without encryption
 	CertSHA256   string   // fingerprint of the server certificate
 	Capabilities []string // as the server announced them
+	// Warnings are things that work now but will matter (in English, from the core).
+	Warnings []string
 	// Quota is set for IMAP accounts (Supported false when the server reports none); nil
 	// if it could not be read.
 	Quota *QuotaReport

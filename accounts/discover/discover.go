@@ -152,7 +152,7 @@ func Discover(ctx context.Context, address string, opts *Options) (*Result, erro
 	r := &run{addr: addr, s: s}
 	r.askSources(ctx)
 	res := r.result()
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return res, fmt.Errorf("discover %s: %w", addr.full, err)
 	}
 	if len(res.Candidates) == 0 {
@@ -304,4 +304,17 @@ func (r *run) notFound() error {
 		return fmt.Errorf("discover %s: %w", r.addr.full, ErrNotFound)
 	}
 	return fmt.Errorf("discover %s: %w: %w", r.addr.full, ErrNotFound, netErr)
+}
+
+// ctxErr is ctx.Err(), but also reports a deadline that has passed while the context's timer
+// has not fired yet: connection deadlines are set from it and may expire first, and a probe
+// that timed out must not look like an answer.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

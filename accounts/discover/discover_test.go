@@ -204,7 +204,7 @@ func TestDiscoverContextCanceled(t *testing.T) {
 	start := time.Now()
 	res, err := Discover(ctx, "anna@example.com", opts)
 	if !errors.Is(err, context.DeadlineExceeded) || res == nil {
-		t.Errorf("err = %v", err)
+		t.Errorf("err = %v%s", err, dump(res))
 	}
 	if time.Since(start) > 2*time.Second {
 		t.Errorf("took %v after the context ended", time.Since(start))

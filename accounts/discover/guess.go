@@ -69,6 +69,9 @@ func (r *run) tryProbe(ctx context.Context, sem chan struct{}, c guessChain, por
 	case <-ctx.Done():
 		return false
 	}
+	if ctxErr(ctx) != nil { // select picks at random when both are ready
+		return false
+	}
 	target := fmt.Sprintf("%s:%d (%s, %s)", c.host, port, c.protocol, security)
 	ctx, cancel := context.WithTimeout(ctx, r.s.probeTimeout)
 	defer cancel()

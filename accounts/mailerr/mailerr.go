@@ -7,6 +7,7 @@
 package mailerr
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -29,6 +30,9 @@ var (
 	ErrPlaintextRefused = errors.New("unencrypted connection not allowed")
 	// ErrUnreachable means the host name did not resolve or nothing answered on the port.
 	ErrUnreachable = errors.New("server unreachable")
+	// ErrNotTLS means the server answered in plain text where TLS was expected: usually
+	// implicit TLS configured on a STARTTLS or plain port (110/143 instead of 995/993).
+	ErrNotTLS = errors.New("the server does not speak TLS on this port")
 	// ErrTimeout means the server stopped answering within the deadline.
 	ErrTimeout = errors.New("server timed out")
 	// ErrProtocol means the server sent a reply that breaks the protocol (malformed,
@@ -70,14 +74,18 @@ func (e *ServerError) Error() string {
 // Unwrap lets errors.Is(err, ErrAuthFailed) and friends see the kind.
 func (e *ServerError) Unwrap() error { return e.kind }
 
-// Classify maps a low-level network error to ErrUnreachable or ErrTimeout while keeping
-// the original in the chain. Other errors are returned unchanged.
+// Classify maps a low-level network or handshake error to ErrUnreachable, ErrTimeout or
+// ErrNotTLS while keeping the original in the chain. Other errors are returned unchanged.
 func Classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrTimeout) || errors.Is(err, ErrUnreachable) {
+	if errors.Is(err, ErrTimeout) || errors.Is(err, ErrUnreachable) || errors.Is(err, ErrNotTLS) {
 		return err
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		return fmt.Errorf("%w: %w", ErrNotTLS, err)
 	}
 	var ne net.Error
 	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,10 +102,10 @@ func TestDovecot(t *testing.T) {
 			if state == nil || state.Version < tls.VersionTLS12 || trust.Fingerprint(state.PeerCertificates[0]) != srv.CertSHA256 {
 				t.Errorf("TLS state %+v", state)
 			}
-			if !contains(caps, "QUOTA") || !contains(caps, "STATUS=SIZE") || !contains(caps, "LIST-STATUS") {
+			if !slices.Contains(caps, "QUOTA") || !slices.Contains(caps, "STATUS=SIZE") || !slices.Contains(caps, "LIST-STATUS") {
 				t.Errorf("caps after login = %q", caps)
 			}
-			if contains(caps, "STARTTLS") || contains(caps, "LOGINDISABLED") {
+			if slices.Contains(caps, "STARTTLS") || slices.Contains(caps, "LOGINDISABLED") {
 				t.Errorf("pre-login or pre-TLS capabilities kept: %q", caps)
 			}
 		})
@@ -204,13 +205,4 @@ func appendTo(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, mailbo
 		t.Fatalf("append to %s: %v", mailbox, err)
 	}
 	_ = c.Logout().Wait()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -290,6 +290,7 @@ func (s *Session) Close() error {
 	_ = s.c.Close() // already closed by the server after LOGOUT in the normal case
 	s.stopKill()
 	s.cancel()
+	s.password = ""
 	return err
 }
 
@@ -302,6 +303,7 @@ func (s *Session) abort() {
 	_ = s.guard.Close()
 	s.stopKill()
 	s.cancel()
+	s.password = ""
 }
 
 // wrap turns an error from go-imap into Postfach's vocabulary. go-imap formats most

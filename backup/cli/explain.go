@@ -32,6 +32,8 @@ func Explain(err error) string {
 		advice = "The server did not start encryption as required. No password was sent. Use implicit TLS (port 995 or 993) or ask your provider."
 	case errors.Is(err, mailerr.ErrPlaintextRefused), errors.Is(err, accounts.ErrPlaintextNotAllowed):
 		advice = "An unencrypted connection needs your explicit opt-in (--allow-plaintext)."
+	case errors.Is(err, mailerr.ErrNotTLS):
+		advice = "The server does not speak TLS on this port. Use port 995 (POP3) or 993 (IMAP) for TLS, or --security starttls on 110/143."
 	case errors.Is(err, mailerr.ErrUnreachable):
 		advice = "The server could not be reached. Check the server name, the port and your internet connection."
 	case errors.Is(err, mailerr.ErrTimeout):

@@ -561,7 +561,7 @@ func TestCompactSmallIsNoop(t *testing.T) {
 // TestCompactKeepsGenerations: after an L record the lost copy's file may still be in the
 // Maildir (changed); a new download must not reuse its key, compaction or not.
 func TestCompactKeepsGenerations(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:156 Compact rewrites the journal with Create(ix.Entries()), which drops the generations of lost (L) UIDLs kept in ix.gens; NextGen then returns 0 again and backup/run.go plan() adopts the old, changed file for that key instead of downloading")
+	t.Skip("bug: backup/index/index.go:191 Compact rewrites the journal with Create(ix.Entries()), which drops the generations of lost (L) UIDLs kept in ix.gens; NextGen then returns 0 again and backup/run.go plan() adopts the old, changed file for that key instead of downloading")
 	ix, path := newIndex(t)
 	recs, _ := churn(10, 600)
 	recs = append(recs, save(entry("gone", 0, 1)), lost(entry("gone", 0, 1)))
@@ -587,7 +587,7 @@ func TestCompactKeepsGenerations(t *testing.T) {
 // TestCompactCountsAppendedLines: the size that triggers compaction includes what this
 // session appended.
 func TestCompactCountsAppendedLines(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:167 Append applies records without counting them in ix.lines (only Parse counts), so Compact on an index that grew in this session sees a stale line count and does nothing until the next Open")
+	t.Skip("bug: backup/index/index.go:181 Append applies records without counting them in ix.lines (only Parse counts, line 232), so Compact on an index that grew in this session sees a stale line count and does nothing until the next Open")
 	ix, path := newIndex(t)
 	recs, _ := churn(10, 600)
 	if err := ix.Append(recs...); err != nil {
@@ -605,7 +605,7 @@ func TestCompactCountsAppendedLines(t *testing.T) {
 // TestAppendRefusesUnreadableRecords: a record Parse would reject must not reach the
 // journal, or every later Open fails with ErrCorrupt.
 func TestAppendRefusesUnreadableRecords(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:165 Append (and Create) write records without validating them; a UIDL with a space, an empty or '/'-containing File, or a zero/pre-1970 time is fsynced and acknowledged, and the next Open fails with ErrCorrupt")
+	t.Skip("bug: backup/index/index.go:166 Append (and Create, line 105) write records without validating them; a UIDL with a space, an empty or '/'-containing File, or a zero/pre-1970 time is fsynced and acknowledged, and the next Open fails with ErrCorrupt")
 	good := entry("a", 0, 100)
 	tests := []struct {
 		name string
@@ -659,7 +659,7 @@ func FuzzParse(f *testing.F) {
 	for _, c := range append(corruptJournals(), badSaveTimes()...) {
 		f.Add([]byte(c.data))
 	}
-	dir := f.TempDir()
+	dir := fastTempDir(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, n, err := index.Parse(data)
 		if err != nil {
@@ -690,6 +690,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Create+Open changed the entries:\n%s\nwant\n%s", dump(got), dump(want))
 		}
 	})
+}
+
+// fastTempDir returns a temporary folder on tmpfs where there is one: Create fsyncs the
+// file and its folder, which on a disk costs FuzzParse most of its executions.
+func fastTempDir(f *testing.F) string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "postfach-fuzz-index-"); err == nil {
+			f.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return f.TempDir()
 }
 
 // writeSeed formats a record as the journal does (kept independent of the package).

@@ -1,0 +1,153 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/trust"
+)
+
+func account(p accounts.Protocol, host string, port int, sec accounts.Security, user string) accounts.Account {
+	a := accounts.Account{Name: "t", Email: user + "@example.org", Protocol: p, Host: host, Port: port,
+		Security: sec, Username: user, AllowPlaintext: sec == accounts.None}
+	if p == accounts.POP3 {
+		a.Backup = &accounts.BackupPolicy{Dir: "/tmp/x", Schedule: accounts.DefaultSchedule(), Retention: accounts.DefaultRetention()}
+	}
+	a.Normalize()
+	return a
+}
+
+// silentListener accepts connections and never says anything.
+func silentListener(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func closedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
+}
+
+func TestConnectionTest(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "conn", "right", 10)
+	ctx := context.Background()
+	roots := &Options{Roots: srv.CertPool, Timeout: 5 * time.Second}
+	cases := []struct {
+		name    string
+		acct    accounts.Account
+		pw      string
+		opts    *Options
+		wantErr error
+		caps    string
+	}{
+		{"POP3S", account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name), u.Password, roots, nil, "UIDL"},
+		{"POP3 STLS", account(accounts.POP3, srv.Host, srv.POP3Port, accounts.StartTLS, u.Name), u.Password, roots, nil, "UIDL"},
+		{"IMAPS", account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name), u.Password, roots, nil, "QUOTA"},
+		{"IMAP STARTTLS", account(accounts.IMAP, srv.Host, srv.IMAPPort, accounts.StartTLS, u.Name), u.Password, roots, nil, "QUOTA"},
+		{"IMAP plaintext opt-in", account(accounts.IMAP, srv.Host, srv.IMAPPort, accounts.None, u.Name), u.Password, roots, nil, "QUOTA"},
+		{"POP3 wrong password", account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name), "wrong", roots, mailerr.ErrAuthFailed, ""},
+		{"IMAP wrong password", account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name), "wrong", roots, mailerr.ErrAuthFailed, ""},
+		{"POP3 self-signed untrusted", account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name), u.Password, nil, trust.ErrUntrusted, ""},
+		{"IMAP self-signed untrusted", account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name), u.Password, nil, trust.ErrUntrusted, ""},
+		{"POP3 implicit TLS on a plain port", account(accounts.POP3, srv.Host, srv.POP3Port, accounts.TLS, u.Name), u.Password, roots, mailerr.ErrNotTLS, ""},
+		{"IMAP implicit TLS on a plain port", account(accounts.IMAP, srv.Host, srv.IMAPPort, accounts.TLS, u.Name), u.Password, roots, mailerr.ErrNotTLS, ""},
+		{"unreachable", account(accounts.IMAP, srv.Host, closedPort(t), accounts.TLS, u.Name), u.Password, roots, mailerr.ErrUnreachable, ""},
+		{"unknown host", account(accounts.POP3, "no-such-host.invalid", 995, accounts.TLS, u.Name), u.Password, roots, mailerr.ErrUnreachable, ""},
+		{"silent server", account(accounts.POP3, srv.Host, silentListener(t), accounts.StartTLS, u.Name), u.Password, &Options{Timeout: time.Second}, mailerr.ErrTimeout, ""},
+	}
+	pinned := account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name)
+	pinned.PinnedSHA256 = srv.CertSHA256
+	cases = append(cases, struct {
+		name    string
+		acct    accounts.Account
+		pw      string
+		opts    *Options
+		wantErr error
+		caps    string
+	}{"POP3S pinned", pinned, u.Password, nil, nil, "UIDL"})
+	plainNoOptIn := account(accounts.POP3, srv.Host, srv.POP3Port, accounts.None, u.Name)
+	plainNoOptIn.AllowPlaintext = false
+	cases = append(cases, struct {
+		name    string
+		acct    accounts.Account
+		pw      string
+		opts    *Options
+		wantErr error
+		caps    string
+	}{"plaintext without opt-in", plainNoOptIn, u.Password, roots, mailerr.ErrPlaintextRefused, ""})
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Test(ctx, tc.acct, tc.pw, tc.opts)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				var ce *trust.CertError
+				if errors.Is(tc.wantErr, trust.ErrUntrusted) && (!errors.As(err, &ce) || ce.Fingerprint != srv.CertSHA256) {
+					t.Fatalf("untrusted error without the server's fingerprint: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, c := range rep.Capabilities {
+				found = found || c == tc.caps
+			}
+			if !found {
+				t.Errorf("capabilities %v lack %s", rep.Capabilities, tc.caps)
+			}
+			if tc.acct.Security != accounts.None && (rep.TLSVersion == "" || rep.CertSHA256 != srv.CertSHA256) {
+				t.Errorf("TLS details missing: %+v", rep)
+			}
+		})
+	}
+}
+
+func TestQuotaMatchesDoveadm(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "quota", "pw", 25)
+	for _, m := range dovecottest.Ordinary(20, 4) {
+		u.Deliver(t, m.Stored)
+	}
+	a := account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name)
+	rep, err := Quota(context.Background(), a, u.Password, true, &Options{Roots: srv.CertPool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, limit, ok := rep.Storage()
+	wantUsed, wantLimit := u.QuotaStorageKiB(t)
+	if !ok || used != wantUsed*1024 || limit != wantLimit*1024 {
+		t.Fatalf("Storage() = %d, %d, %v; doveadm: %d KiB of %d KiB", used, limit, ok, wantUsed, wantLimit)
+	}
+	if len(rep.Folders) < 4 {
+		t.Fatalf("folders: %+v", rep.Folders)
+	}
+}

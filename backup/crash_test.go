@@ -1,0 +1,452 @@
+package backup
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/dovecottest"
+)
+
+// The crash harness, after mbsync's: a backup with server deletion enabled runs in a
+// child process that is SIGKILLed at a durability step (every step, several occurrences of
+// each, and then every single failpoint in turn), or at a random moment; the parent then
+// checks the oracle (faultoracle_test.go) on the state the kill left, runs again, checks
+// again, and finally compares with a run that was never interrupted.
+
+// crashEnv carries a crashJob (JSON) to TestCrashChild in the child process.
+const crashEnv = "POSTFACH_CRASH_CHILD"
+
+// crashRandomEnv sets how many random-moment kills TestCrashRandomKills makes.
+const crashRandomEnv = "POSTFACH_CRASH_RANDOM"
+
+// failpointSteps are the durability steps of a run, in the order a run reaches them.
+var failpointSteps = []string{
+	"after-temp-write", "after-file-sync", "after-rename", "after-dir-sync", "after-index-commit",
+	"after-delete-request", "after-dele", "before-quit", "after-quit", "after-delete-confirm",
+}
+
+// crashJob is one child run.
+type crashJob struct {
+	Account  accounts.Account
+	Password string
+	StateDir string
+	CertFile string
+	Clock    time.Time
+	Batch    int // batchMessages in the child
+	// Kill at the Occurrence-th call of failpoint Step, or at the Nth failpoint call of any
+	// step; neither set: no kill.
+	Step       string
+	Occurrence int
+	Nth        int
+	// Trace, if set, is a file the child appends each failpoint name to, one per line.
+	Trace string
+}
+
+// TestCrashChild is the child side of the crash tests; on its own it skips.
+func TestCrashChild(t *testing.T) {
+	spec := os.Getenv(crashEnv)
+	if spec == "" {
+		t.Skip("the crash tests run this in a child process")
+	}
+	var job crashJob
+	if err := json.Unmarshal([]byte(spec), &job); err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(job.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	if job.Batch > 0 {
+		batchMessages = job.Batch
+	}
+	var trace *os.File
+	if job.Trace != "" {
+		if trace, err = os.OpenFile(job.Trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := map[string]int{}
+	total := 0
+	opts := &Options{StateDir: job.StateDir, Roots: roots, Timeout: 20 * time.Second,
+		Now: func() time.Time { return job.Clock }}
+	opts.failpoint = func(step string) {
+		counts[step]++
+		total++
+		if trace != nil {
+			fmt.Fprintln(trace, step) // unbuffered: what precedes a kill is on file
+		}
+		if (step == job.Step && counts[step] == job.Occurrence) || total == job.Nth {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way; never run another instruction of Run
+		}
+	}
+	if _, err := Run(context.Background(), job.Account, job.Password, opts); err != nil {
+		t.Fatalf("child run: %v", err)
+	}
+}
+
+// runChild runs job in a child process. killAfter > 0 also kills it from outside after
+// that delay. It reports whether the child died by SIGKILL; a child that failed in any
+// other way fails the test.
+func runChild(t testing.TB, job crashJob, killAfter time.Duration) (killed bool) {
+	t.Helper()
+	spec, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), crashEnv+"="+string(spec))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if killAfter > 0 {
+		timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true
+		}
+	}
+	if err != nil {
+		t.Fatalf("crash child failed: %v\n%s", err, out.String())
+	}
+	return false
+}
+
+// crashCase is one interrupted scenario: a fresh backup of a fresh mailbox.
+type crashCase struct {
+	mb    *mailbox
+	acct  accounts.Account
+	state string
+	cert  string
+	clock time.Time
+	batch int
+}
+
+var crashEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newCrashCase(t testing.TB, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention) *crashCase {
+	t.Helper()
+	return &crashCase{
+		mb:    newMailbox(srv, u),
+		acct:  faultAccount(t, srv, u, filepath.Join(t.TempDir(), "backup"), ret),
+		state: t.TempDir(),
+		cert:  srv.CertPEMFile,
+		clock: crashEpoch,
+		batch: 4,
+	}
+}
+
+func (c *crashCase) job() crashJob {
+	return crashJob{Account: c.acct, Password: c.mb.user.Password, StateDir: c.state, CertFile: c.cert,
+		Clock: c.clock, Batch: c.batch}
+}
+
+func (c *crashCase) opts() *Options {
+	return &Options{StateDir: c.state, Roots: c.mb.srv.CertPool, Timeout: 20 * time.Second,
+		Now: func() time.Time { return c.clock }}
+}
+
+// recover runs a normal backup in the test process; it must succeed.
+func (c *crashCase) recover(t testing.TB) *Result {
+	t.Helper()
+	res, err := Run(context.Background(), c.acct, c.mb.user.Password, c.opts())
+	if err != nil {
+		t.Fatalf("run after the crash: %v", err)
+	}
+	return res
+}
+
+// crashRounds is the scenario every step case plays, with the same kill in each child:
+//
+//	round 1 (day 0):  mailbox A (edge cases); child run, killed; recover; check
+//	round 2 (day 15): mailbox B added; child run (downloads B; deletes A under both
+//	                  policies), killed; recover; check
+//	final (day 30):   a normal run deletes B; the backup must equal an uninterrupted one.
+//
+// It returns how many child runs were killed.
+func (c *crashCase) play(t testing.TB, kill func(*crashJob)) (kills int) {
+	t.Helper()
+	days := func(n int) time.Time { return crashEpoch.Add(time.Duration(n) * 24 * time.Hour) }
+	rounds := []struct {
+		day  int
+		msgs []dovecottest.Message
+	}{
+		{0, smallEdgeCases()},
+		{15, tagged("round2", 5, 2)},
+	}
+	for _, r := range rounds {
+		c.clock = days(r.day)
+		c.mb.deliver(t, r.msgs...)
+		job := c.job()
+		kill(&job)
+		if runChild(t, job, 0) {
+			kills++
+		}
+		c.mb.checkNoLoss(t, c.acct.Backup.Dir)
+		c.recover(t)
+		wantServer := -1
+		if c.acct.Backup.Retention.Mode == accounts.DeleteNow {
+			wantServer = 0
+		}
+		c.mb.checkSettled(t, c.acct, c.opts(), wantServer)
+	}
+	c.clock = days(30)
+	c.recover(t)
+	c.mb.checkSettled(t, c.acct, c.opts(), 0)
+	return kills
+}
+
+// traceCounts reads a trace file: how often each step was reached, in order of first use.
+func traceCounts(t testing.TB, path string) (map[string]int, int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]int{}, 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	counts := map[string]int{}
+	total := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		counts[sc.Text()]++
+		total++
+	}
+	return counts, total
+}
+
+// crashModes are the deletion policies the step cases run under.
+var crashModes = []struct {
+	name string
+	ret  accounts.Retention
+}{
+	{"delete-now", accounts.Retention{Mode: accounts.DeleteNow}},
+	{"delete-after-14d", accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}},
+}
+
+// reference plays the scenario once without kills, tracing every failpoint of each child
+// run. It returns the per-round step counts and the final backup content.
+func reference(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention) (rounds []map[string]int, totals []int, final []string) {
+	t.Helper()
+	c := newCrashCase(t, srv, u, ret)
+	dir := t.TempDir()
+	round := 0
+	c.play(t, func(j *crashJob) {
+		j.Trace = filepath.Join(dir, strconv.Itoa(round))
+		round++
+	})
+	for i := 0; i < round; i++ {
+		counts, total := traceCounts(t, filepath.Join(dir, strconv.Itoa(i)))
+		rounds = append(rounds, counts)
+		totals = append(totals, total)
+	}
+	return rounds, totals, storedSet(t, c.acct.Backup.Dir)
+}
+
+// TestCrashAtEveryStep kills the child at each durability step (1st, 2nd and last
+// occurrence within a run), and then at every failpoint call in turn, under "delete right
+// after backup" and "delete after 14 days"; after each kill and each recovery the oracle
+// holds, and the final backup equals the uninterrupted run's.
+func TestCrashAtEveryStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash harness skipped in -short mode")
+	}
+	srv := dovecottest.Start(t)
+
+	type kcase struct {
+		name string
+		mode int
+		kill func(*crashJob)
+	}
+	var cases []kcase
+	finals := make([][]string, len(crashModes))
+	for mi, mode := range crashModes {
+		u := readyUsers(t, srv, 1)[0]
+		rounds, totals, final := reference(t, srv, u, mode.ret)
+		finals[mi] = final
+		maxOcc := map[string]int{}
+		for _, counts := range rounds {
+			for step, n := range counts {
+				maxOcc[step] = max(maxOcc[step], n)
+			}
+		}
+		for _, step := range failpointSteps {
+			if maxOcc[step] == 0 {
+				t.Fatalf("%s: an uninterrupted run never reached failpoint %q (renamed or removed?)", mode.name, step)
+			}
+		}
+		t.Logf("%s: failpoints per child run %v; per step (max over rounds) %v", mode.name, totals, maxOcc)
+		for _, step := range failpointSteps {
+			occs := slices.Compact([]int{1, min(2, maxOcc[step]), maxOcc[step]})
+			for _, occ := range occs {
+				step, occ := step, occ
+				cases = append(cases, kcase{fmt.Sprintf("%s/%s#%d", mode.name, step, occ), mi,
+					func(j *crashJob) { j.Step, j.Occurrence = step, occ }})
+			}
+		}
+		if mode.ret.Mode == accounts.DeleteNow {
+			// Every single failpoint of each round in turn (mbsync's -Tj sweep).
+			for n := 1; n <= slices.Max(totals); n++ {
+				n := n
+				cases = append(cases, kcase{fmt.Sprintf("%s/point-%02d", mode.name, n), mi,
+					func(j *crashJob) { j.Nth = n }})
+			}
+		}
+	}
+
+	users := readyUsers(t, srv, len(cases))
+	var kills, points atomic.Int64
+	start := time.Now()
+	t.Run("kills", func(t *testing.T) {
+		for i, kc := range cases {
+			t.Run(kc.name, func(t *testing.T) {
+				t.Parallel()
+				c := newCrashCase(t, srv, users[i], crashModes[kc.mode].ret)
+				n := c.play(t, kc.kill)
+				if n == 0 {
+					t.Fatalf("the kill point was never reached")
+				}
+				kills.Add(int64(n))
+				points.Add(1)
+				if got := storedSet(t, c.acct.Backup.Dir); !slices.Equal(got, finals[kc.mode]) {
+					t.Fatalf("final backup differs from the uninterrupted run's (%d vs %d messages)", len(got), len(finals[kc.mode]))
+				}
+			})
+		}
+	})
+	t.Logf("%d kill points, %d SIGKILLs survived, in %v", points.Load(), kills.Load(), time.Since(start).Round(time.Millisecond))
+}
+
+// TestCrashRandomKills kills child runs at random moments (POSTFACH_CRASH_RANDOM times,
+// default 100), sometimes several in a row before a recovery, with new mail arriving all
+// the time; the oracle is checked after every kill and every recovery, and at the end the
+// backup holds every message once and the server none.
+func TestCrashRandomKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash harness skipped in -short mode")
+	}
+	total := 100
+	if s := os.Getenv(crashRandomEnv); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			t.Fatalf("%s=%q: want a count", crashRandomEnv, s)
+		}
+		total = n
+	}
+	if total == 0 {
+		t.Skip(crashRandomEnv + "=0")
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("POSTFACH_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d (POSTFACH_CRASH_SEED reproduces it)", seed)
+
+	srv := dovecottest.Start(t)
+	const workers = 2
+	users := readyUsers(t, srv, workers)
+	var mu sync.Mutex
+	killed, completed := 0, 0
+	lastStep := map[string]int{} // the last failpoint a killed child passed
+	start := time.Now()
+	t.Run("workers", func(t *testing.T) {
+		for w := 0; w < workers; w++ {
+			iters := total / workers
+			if w < total%workers {
+				iters++
+			}
+			t.Run(fmt.Sprint(w), func(t *testing.T) {
+				t.Parallel()
+				rng := rand.New(rand.NewPCG(seed, uint64(w)))
+				ret := accounts.Retention{Mode: accounts.DeleteNow}
+				if w%2 == 1 {
+					ret = accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}
+				}
+				c := newCrashCase(t, srv, users[w], ret)
+				traceDir := t.TempDir()
+				// Calibrate: how long an uninterrupted child run of a typical round takes.
+				c.mb.deliver(t, tagged(fmt.Sprintf("w%d-cal", w), 30, int64(w)+100)...)
+				t0 := time.Now()
+				runChild(t, c.job(), 0)
+				span := time.Since(t0)
+				c.mb.checkSettled(t, c.acct, c.opts(), -1)
+				for i := 0; i < iters; i++ {
+					c.clock = c.clock.Add(8 * 24 * time.Hour) // DeleteAfter deletes two rounds later
+					c.mb.deliver(t, tagged(fmt.Sprintf("w%d-%d", w, i), 10+rng.IntN(30), int64(i))...)
+					job := c.job()
+					job.Batch = []int{1, 3, 256}[rng.IntN(3)]
+					job.Trace = filepath.Join(traceDir, strconv.Itoa(i))
+					delay := time.Duration(rng.Int64N(int64(span)*13/10)) + time.Millisecond
+					k := runChild(t, job, delay)
+					c.mb.checkNoLoss(t, c.acct.Backup.Dir)
+					mu.Lock()
+					if k {
+						killed++
+						lastStep[lastLine(t, job.Trace)]++
+					} else {
+						completed++
+					}
+					mu.Unlock()
+					// Recover after most kills, but let some kills pile up first.
+					if rng.IntN(3) > 0 || i == iters-1 {
+						c.recover(t)
+						c.mb.checkSettled(t, c.acct, c.opts(), -1)
+					}
+				}
+				c.clock = c.clock.Add(30 * 24 * time.Hour)
+				c.recover(t)
+				c.mb.checkSettled(t, c.acct, c.opts(), 0)
+			})
+		}
+	})
+	var where []string
+	for step, n := range lastStep {
+		where = append(where, fmt.Sprintf("%s:%d", step, n))
+	}
+	sort.Strings(where)
+	t.Logf("%d child runs: %d killed at random moments, %d finished first; last failpoint passed before each kill: %s; %v",
+		killed+completed, killed, completed, strings.Join(where, " "), time.Since(start).Round(time.Millisecond))
+}
+
+// lastLine returns the last line of a trace file, or "(none)" if the child was killed
+// before its first failpoint.
+func lastLine(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || len(strings.TrimSpace(string(b))) == 0 {
+		return "(none)"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
