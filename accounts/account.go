@@ -111,7 +111,8 @@ func (a *Account) Validate() error {
 	if strings.TrimSpace(a.Name) == "" {
 		errs = append(errs, errors.New("the account needs a name"))
 	}
-	if _, err := mail.ParseAddress(a.Email); err != nil || !strings.Contains(a.Email, "@") {
+	// A bare address only: "Name <addr>" parses too, but would become the login name.
+	if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
 		errs = append(errs, fmt.Errorf("%q is not an e-mail address", a.Email))
 	}
 	switch a.Protocol {

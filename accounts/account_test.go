@@ -162,7 +162,6 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 // TestValidateEmailDisplayName: the address field must hold a bare address; "Name <addr>"
 // would become the login user name.
 func TestValidateEmailDisplayName(t *testing.T) {
-	t.Skip(`bug: accounts/account.go:114 Validate accepts "Anna <anna@example.org>" because net/mail.ParseAddress allows a display name; Normalize then copies it into Username`)
 	a := validPOP3()
 	a.Email = "Anna <anna@example.org>"
 	if err := a.Validate(); err == nil {

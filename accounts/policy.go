@@ -196,12 +196,20 @@ func (s Schedule) Next(t time.Time) time.Time {
 	case Hourly:
 		return t.Add(time.Duration(s.Hours) * time.Hour)
 	case Daily, Weekly:
+		// Compare wall clocks, not instants: on the night the clocks go back, 02:30
+		// happens twice, and a run at the first one must not be due again at the second.
 		y, mo, d := t.Date()
-		at := time.Date(y, mo, d, s.Minute/60, s.Minute%60, 0, 0, t.Location())
-		for !at.After(t) || (s.Kind == Weekly && at.Weekday() != s.Weekday) {
-			at = time.Date(at.Year(), at.Month(), at.Day()+1, s.Minute/60, s.Minute%60, 0, 0, t.Location())
+		day := d
+		if t.Hour()*60+t.Minute() >= s.Minute {
+			day++
 		}
-		return at
+		for {
+			at := time.Date(y, mo, day, s.Minute/60, s.Minute%60, 0, 0, t.Location())
+			if s.Kind == Daily || at.Weekday() == s.Weekday {
+				return at
+			}
+			day++
+		}
 	default:
 		return time.Time{}
 	}

@@ -105,10 +105,11 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 		if err := a.Validate(); err != nil {
 			return nil, fmt.Errorf("%w: %s: account %q: %v", ErrCorruptConfig, path, a.Name, err)
 		}
-		if a.ID == "" || seen[a.ID] {
-			return nil, fmt.Errorf("%w: %s: account %q has a missing or repeated id", ErrCorruptConfig, path, a.Name)
+		name := "name:" + strings.ToLower(a.Name)
+		if a.ID == "" || seen[a.ID] || seen[name] {
+			return nil, fmt.Errorf("%w: %s: account %q has a missing or repeated id or name", ErrCorruptConfig, path, a.Name)
 		}
-		seen[a.ID] = true
+		seen[a.ID], seen[name] = true, true
 	}
 	return &c, nil
 }
@@ -164,10 +165,12 @@ func (s *Store) Update(a Account, allowProtocolSwitch bool) error {
 			return fmt.Errorf("account %q: %w", a.Name, ErrNotFound)
 		}
 		old := c.Accounts[i]
-		if old.Protocol != a.Protocol {
-			if !allowProtocolSwitch {
-				return fmt.Errorf("account %q (%s to %s): %w", a.Name, old.Protocol, a.Protocol, ErrProtocolSwitch)
-			}
+		switch {
+		case old.Protocol == a.Protocol:
+			a.ProtocolChosenAt = old.ProtocolChosenAt
+		case !allowProtocolSwitch:
+			return fmt.Errorf("account %q (%s to %s): %w", a.Name, old.Protocol, a.Protocol, ErrProtocolSwitch)
+		default:
 			a.ProtocolChosenAt = time.Now().UTC().Truncate(time.Second)
 		}
 		if j := find(c.Accounts, a.Name); j >= 0 && j != i {

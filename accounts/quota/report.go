@@ -29,7 +29,7 @@ type Resource struct {
 	Usage, Limit int64
 }
 
-// Root is a quota root (RFC 9208 section 3.2): a named set of limits shared by one or
+// Root is a quota root (RFC 9208 section 3): a named set of limits shared by one or
 // more mailboxes.
 type Root struct {
 	Name      string

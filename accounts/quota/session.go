@@ -184,7 +184,7 @@ func (s *Session) TLS() *tls.ConnectionState {
 	return &st
 }
 
-// Quota returns the quota roots of INBOX (RFC 9208 GETQUOTAROOT, section 4.3). Call it
+// Quota returns the quota roots of INBOX (RFC 9208 GETQUOTAROOT, section 4.1.2). Call it
 // after Login. Without the QUOTA capability it fails with mailerr.ErrQuotaUnsupported
 // without asking the server.
 func (s *Session) Quota() ([]Root, error) {

@@ -16,6 +16,7 @@
 //	C <uidl> <unix seconds>                                   deletion confirmed by the server
 //	U <uidl>                                                  deletion request withdrawn
 //	L <uidl>                                                  local copy lost or changed: forget it
+//	G <uidl> <gen>                                            highest generation used (kept by compaction)
 package index
 
 import (
@@ -101,12 +102,32 @@ func Open(path string) (*Index, error) {
 }
 
 // Create writes a new journal holding entries (atomically, replacing any file at path)
-// and opens it. Rebuilds and compaction use it.
+// and opens it. Rebuilds use it.
 func Create(path string, entries []Entry) (*Index, error) {
+	return create(path, entries, nil)
+}
+
+// create writes entries plus, for UIDLs whose copies were lost, the highest generation
+// used, so that a new download never reuses an old file name.
+func create(path string, entries []Entry, gens map[string]int) (*Index, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header + "\n")
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Saved.Before(entries[j].Saved) })
+	uidls := make([]string, 0, len(gens))
+	for u := range gens {
+		uidls = append(uidls, u)
+	}
+	sort.Strings(uidls)
+	for _, u := range uidls {
+		writeRecord(&buf, Record{Op: 'G', Entry: Entry{UIDL: u, Gen: gens[u]}})
+	}
 	for _, e := range entries {
+		if err := e.check('S'); err != nil {
+			return nil, fmt.Errorf("index create: %w", err)
+		}
+		if !timeOK(e.Saved) {
+			return nil, fmt.Errorf("index create: %s: saved time %v out of range", e.UIDL, e.Saved)
+		}
 		writeRecord(&buf, Record{Op: 'S', Entry: e, At: e.Saved})
 		if !e.DeleteRequested.IsZero() {
 			writeRecord(&buf, Record{Op: 'R', Entry: e, At: e.DeleteRequested})
@@ -169,6 +190,12 @@ func (ix *Index) Append(recs ...Record) error {
 	}
 	var buf bytes.Buffer
 	for _, r := range recs {
+		if err := r.Entry.check(r.Op); err != nil {
+			return fmt.Errorf("index append: %w", err)
+		}
+		if (r.Op == 'S' || r.Op == 'R' || r.Op == 'C') && !timeOK(r.At) {
+			return fmt.Errorf("index append: record %c %s: time %v out of range", r.Op, r.Entry.UIDL, r.At)
+		}
 		writeRecord(&buf, r)
 	}
 	if _, err := ix.f.Write(buf.Bytes()); err != nil {
@@ -180,6 +207,7 @@ func (ix *Index) Append(recs ...Record) error {
 	for _, r := range recs {
 		ix.apply(r)
 	}
+	ix.lines += len(recs)
 	return nil
 }
 
@@ -188,11 +216,21 @@ func (ix *Index) Compact() error {
 	if ix.lines < 2*len(ix.entries)+1000 {
 		return nil
 	}
-	n, err := Create(ix.path, ix.Entries())
+	lost := make(map[string]int)
+	for u, g := range ix.gens {
+		if e := ix.entries[u]; e == nil || e.Gen < g {
+			lost[u] = g
+		}
+	}
+	// Close first: Windows cannot rename over an open file.
+	ix.f.Close()
+	n, err := create(ix.path, ix.Entries(), lost)
 	if err != nil {
+		if re, rerr := Open(ix.path); rerr == nil {
+			*ix = *re
+		}
 		return err
 	}
-	ix.f.Close()
 	*ix = *n
 	return nil
 }
@@ -264,7 +302,38 @@ func (ix *Index) apply(r Record) {
 		}
 	case 'L':
 		delete(ix.entries, u)
+	case 'G':
+		if g, ok := ix.gens[u]; !ok || r.Entry.Gen > g {
+			ix.gens[u] = r.Entry.Gen
+		}
 	}
+}
+
+// maxUnix bounds times in the journal (year ~36812): anything larger is damage.
+const maxUnix = 1 << 40
+
+func timeOK(t time.Time) bool { return t.Unix() >= 0 && t.Unix() <= maxUnix }
+
+// check validates the fields a record of kind op writes, so that Append never
+// acknowledges a line the next Open would reject.
+func (e *Entry) check(op byte) error {
+	if !validUIDL(e.UIDL) {
+		return fmt.Errorf("invalid UIDL %q", e.UIDL)
+	}
+	switch op {
+	case 'S':
+		if e.File == "" || strings.ContainsAny(e.File, "/\\ \n") || e.Gen < 0 || e.Size < 0 {
+			return fmt.Errorf("record S %s: invalid file, generation or size", e.UIDL)
+		}
+	case 'G':
+		if e.Gen < 0 {
+			return fmt.Errorf("record G %s: negative generation", e.UIDL)
+		}
+	case 'R', 'C', 'U', 'L':
+	default:
+		return fmt.Errorf("unknown record %q", op)
+	}
+	return nil
 }
 
 func writeRecord(w *bytes.Buffer, r Record) {
@@ -274,6 +343,8 @@ func writeRecord(w *bytes.Buffer, r Record) {
 		fmt.Fprintf(w, "S %s %d %s %d %s %d\n", e.UIDL, e.Gen, e.File, e.Size, hex.EncodeToString(e.SHA256[:]), r.At.Unix())
 	case 'R', 'C':
 		fmt.Fprintf(w, "%c %s %d\n", r.Op, e.UIDL, r.At.Unix())
+	case 'G':
+		fmt.Fprintf(w, "G %s %d\n", e.UIDL, e.Gen)
 	default:
 		fmt.Fprintf(w, "%c %s\n", r.Op, e.UIDL)
 	}
@@ -285,7 +356,7 @@ func parseRecord(line string) (Record, error) {
 		return Record{}, errors.New("malformed record")
 	}
 	r := Record{Op: f[0][0], Entry: Entry{UIDL: f[1]}}
-	want := map[byte]int{'S': 7, 'R': 3, 'C': 3, 'U': 2, 'L': 2}[r.Op]
+	want := map[byte]int{'S': 7, 'R': 3, 'C': 3, 'U': 2, 'L': 2, 'G': 3}[r.Op]
 	if want == 0 || len(f) != want {
 		return Record{}, fmt.Errorf("record %q: wrong field count", f[0])
 	}
@@ -304,21 +375,26 @@ func parseRecord(line string) (Record, error) {
 		if err != nil || r.Entry.Size < 0 {
 			return Record{}, errors.New("bad size")
 		}
-		sum, err := hex.DecodeString(f[5])
-		if err != nil || len(sum) != 32 {
+		sum, derr := hex.DecodeString(f[5])
+		if derr != nil || len(sum) != 32 {
 			return Record{}, errors.New("bad sha256")
 		}
 		copy(r.Entry.SHA256[:], sum)
 		r.At, err = parseUnix(f[6])
 	case 'R', 'C':
 		r.At, err = parseUnix(f[2])
+	case 'G':
+		r.Entry.Gen, err = strconv.Atoi(f[2])
+		if err != nil || r.Entry.Gen < 0 {
+			return Record{}, errors.New("bad generation")
+		}
 	}
 	return r, err
 }
 
 func parseUnix(s string) (time.Time, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > 1<<40 {
+	if err != nil || n < 0 || n > maxUnix {
 		return time.Time{}, errors.New("bad time")
 	}
 	return time.Unix(n, 0), nil

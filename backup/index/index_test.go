@@ -355,7 +355,7 @@ func badSaveTimes() []struct{ name, data string } {
 }
 
 func TestCorruptSaveTime(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:307 `sum, err := hex.DecodeString` shadows err inside case 'S', so the parseUnix error of line 312 is dropped: an S line with a bad time parses with Saved = 0001-01-01, which delete.go treats as older than any keep-days limit")
+
 	for _, tt := range badSaveTimes() {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, _, err := index.Parse([]byte(tt.data)); !errors.Is(err, index.ErrCorrupt) {
@@ -517,9 +517,9 @@ func TestCompact(t *testing.T) {
 	if len(after) >= len(before)/10 {
 		t.Errorf("Compact: %d bytes before, %d after; want it much smaller", len(before), len(after))
 	}
-	// header + one S per entry + R for two + C for one.
-	if lines := bytes.Count(after, []byte("\n")); lines != 1+len(want)+3 {
-		t.Errorf("compacted journal has %d lines, want %d:\n%s", lines, 1+len(want)+3, after)
+	// header + one G for the lost m003 + one S per entry + R for two + C for one.
+	if lines := bytes.Count(after, []byte("\n")); lines != 1+1+len(want)+3 {
+		t.Errorf("compacted journal has %d lines, want %d:\n%s", lines, 1+1+len(want)+3, after)
 	}
 	checkEntries(t, ix, want)
 	if ix.NextGen("m002") != 3 {
@@ -561,7 +561,7 @@ func TestCompactSmallIsNoop(t *testing.T) {
 // TestCompactKeepsGenerations: after an L record the lost copy's file may still be in the
 // Maildir (changed); a new download must not reuse its key, compaction or not.
 func TestCompactKeepsGenerations(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:191 Compact rewrites the journal with Create(ix.Entries()), which drops the generations of lost (L) UIDLs kept in ix.gens; NextGen then returns 0 again and backup/run.go plan() adopts the old, changed file for that key instead of downloading")
+
 	ix, path := newIndex(t)
 	recs, _ := churn(10, 600)
 	recs = append(recs, save(entry("gone", 0, 1)), lost(entry("gone", 0, 1)))
@@ -587,7 +587,7 @@ func TestCompactKeepsGenerations(t *testing.T) {
 // TestCompactCountsAppendedLines: the size that triggers compaction includes what this
 // session appended.
 func TestCompactCountsAppendedLines(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:181 Append applies records without counting them in ix.lines (only Parse counts, line 232), so Compact on an index that grew in this session sees a stale line count and does nothing until the next Open")
+
 	ix, path := newIndex(t)
 	recs, _ := churn(10, 600)
 	if err := ix.Append(recs...); err != nil {
@@ -605,7 +605,7 @@ func TestCompactCountsAppendedLines(t *testing.T) {
 // TestAppendRefusesUnreadableRecords: a record Parse would reject must not reach the
 // journal, or every later Open fails with ErrCorrupt.
 func TestAppendRefusesUnreadableRecords(t *testing.T) {
-	t.Skip("bug: backup/index/index.go:166 Append (and Create, line 105) write records without validating them; a UIDL with a space, an empty or '/'-containing File, or a zero/pre-1970 time is fsynced and acknowledged, and the next Open fails with ErrCorrupt")
+
 	good := entry("a", 0, 100)
 	tests := []struct {
 		name string
