@@ -18,13 +18,13 @@ import (
 func TestRetr(t *testing.T) {
 	msg := "Subject: test\r\n\r\n.hidden dot\r\n..\r\nbody\r\n"
 	big := strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv\r\n", 30000)
-	// The big message arrives in 10 slices 100 ms apart: 1 s in total, longer than the
-	// 300 ms timeout, but never idle for that long.
+	// The big message arrives in 12 slices 50 ms apart: 600 ms in total, longer than the
+	// 400 ms timeout, but never idle for that long (wide margins for loaded CI machines).
 	var slow []string
 	bigWire := string(stuff([]byte(big)))
-	for i := range 10 {
-		part := bigWire[i*len(bigWire)/10 : (i+1)*len(bigWire)/10]
-		slow = append(slow, "R: "+part, "SLEEP 100ms")
+	for i := range 12 {
+		part := bigWire[i*len(bigWire)/12 : (i+1)*len(bigWire)/12]
+		slow = append(slow, "R: "+part, "SLEEP 50ms")
 	}
 	tests := []struct {
 		name     string
@@ -43,7 +43,7 @@ func TestRetr(t *testing.T) {
 		{
 			name:     "slow large message within the idle timeout",
 			exchange: concat([]string{"C: RETR 1", "R: +OK\r\n"}, slow),
-			timeout:  300 * time.Millisecond,
+			timeout:  400 * time.Millisecond,
 			want:     big,
 		},
 		{
@@ -130,7 +130,7 @@ func TestRetr(t *testing.T) {
 			if err == nil || !errIs(err, tt.wantErr...) {
 				t.Fatalf("Retr error %v, want %v", err, tt.wantErr)
 			}
-			if tt.timeout > 0 && time.Since(start) > 5*tt.timeout {
+			if tt.timeout > 0 && time.Since(start) > 10*tt.timeout {
 				t.Errorf("the timeout took %v", time.Since(start))
 			}
 			var me *MessageError
@@ -388,7 +388,9 @@ func TestRetrAll(t *testing.T) {
 		wantMaxOut func(int64) bool
 	}{
 		{name: "pipelined", pipelining: true, nums: nums(200), wantCalls: 200,
-			wantMaxOut: func(n int64) bool { return n > retrWindow/2 && n <= retrWindow }},
+			// Never more than the window; more than one proves pipelining (how many
+			// arrive before the server answers depends on scheduling).
+			wantMaxOut: func(n int64) bool { return n > 1 && n <= retrWindow }},
 		{name: "sequential without PIPELINING", nums: nums(20), wantCalls: 20,
 			wantMaxOut: func(n int64) bool { return n == 1 }},
 		{name: "pipelined in caller's order", pipelining: true, nums: []int{5, 3, 9, 40, 1}, wantCalls: 5},
