@@ -1,3 +1,5 @@
+//go:build unix
+
 package backup
 
 import (
@@ -7,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -182,14 +185,16 @@ func (c *crashCase) recover(t testing.TB) *Result {
 	return res
 }
 
-// crashRounds is the scenario every step case plays, with the same kill in each child:
+// play is the scenario every step case plays, with the same kill in each child run:
 //
-//	round 1 (day 0):  mailbox A (edge cases); child run, killed; recover; check
-//	round 2 (day 15): mailbox B added; child run (downloads B; deletes A under both
-//	                  policies), killed; recover; check
-//	final (day 30):   a normal run deletes B; the backup must equal an uninterrupted one.
+//	round 1 (day 0):  mailbox A (edge cases) delivered; child run (downloads A, and
+//	                  under DeleteNow deletes it), killed; oracle; recovery run; oracle
+//	round 2 (day 15): mailbox B delivered; child run (downloads B; deletes B under
+//	                  DeleteNow, A under DeleteAfter 14 days), killed; oracle; recovery
+//	final (day 30):   a normal run deletes what is left; the server is empty and the
+//	                  backup holds A and B exactly once.
 //
-// It returns how many child runs were killed.
+// It returns how many child runs were killed (a step may occur in one round only).
 func (c *crashCase) play(t testing.TB, kill func(*crashJob)) (kills int) {
 	t.Helper()
 	days := func(n int) time.Time { return crashEpoch.Add(time.Duration(n) * 24 * time.Hour) }
@@ -279,6 +284,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
+	setup := time.Now()
 	srv := dovecottest.Start(t)
 
 	type kcase struct {
@@ -307,7 +313,6 @@ func TestCrashAtEveryStep(t *testing.T) {
 		for _, step := range failpointSteps {
 			occs := slices.Compact([]int{1, min(2, maxOcc[step]), maxOcc[step]})
 			for _, occ := range occs {
-				step, occ := step, occ
 				cases = append(cases, kcase{fmt.Sprintf("%s/%s#%d", mode.name, step, occ), mi,
 					func(j *crashJob) { j.Step, j.Occurrence = step, occ }})
 			}
@@ -315,7 +320,6 @@ func TestCrashAtEveryStep(t *testing.T) {
 		if mode.ret.Mode == accounts.DeleteNow {
 			// Every single failpoint of each round in turn (mbsync's -Tj sweep).
 			for n := 1; n <= slices.Max(totals); n++ {
-				n := n
 				cases = append(cases, kcase{fmt.Sprintf("%s/point-%02d", mode.name, n), mi,
 					func(j *crashJob) { j.Nth = n }})
 			}
@@ -323,24 +327,23 @@ func TestCrashAtEveryStep(t *testing.T) {
 	}
 
 	users := readyUsers(t, srv, len(cases))
+	t.Logf("setup (Dovecot, uninterrupted reference runs, %d users) took %v", len(cases), time.Since(setup).Round(time.Millisecond))
 	var kills, points atomic.Int64
 	start := time.Now()
-	t.Run("kills", func(t *testing.T) {
-		for i, kc := range cases {
-			t.Run(kc.name, func(t *testing.T) {
-				t.Parallel()
-				c := newCrashCase(t, srv, users[i], crashModes[kc.mode].ret)
-				n := c.play(t, kc.kill)
-				if n == 0 {
-					t.Fatalf("the kill point was never reached")
-				}
-				kills.Add(int64(n))
-				points.Add(1)
-				if got := storedSet(t, c.acct.Backup.Dir); !slices.Equal(got, finals[kc.mode]) {
-					t.Fatalf("final backup differs from the uninterrupted run's (%d vs %d messages)", len(got), len(finals[kc.mode]))
-				}
-			})
-		}
+	forEachConcurrently(len(cases), func(i int) {
+		kc := cases[i]
+		t.Run(kc.name, func(t *testing.T) {
+			c := newCrashCase(t, srv, users[i], crashModes[kc.mode].ret)
+			n := c.play(t, kc.kill)
+			if n == 0 {
+				t.Fatalf("the kill point was never reached")
+			}
+			kills.Add(int64(n))
+			points.Add(1)
+			if got := storedSet(t, c.acct.Backup.Dir); !slices.Equal(got, finals[kc.mode]) {
+				t.Fatalf("final backup differs from the uninterrupted run's (%d vs %d messages)", len(got), len(finals[kc.mode]))
+			}
+		})
 	})
 	t.Logf("%d kill points, %d SIGKILLs survived, in %v", points.Load(), kills.Load(), time.Since(start).Round(time.Millisecond))
 }
@@ -371,61 +374,72 @@ func TestCrashRandomKills(t *testing.T) {
 	t.Logf("seed %d (POSTFACH_CRASH_SEED reproduces it)", seed)
 
 	srv := dovecottest.Start(t)
-	const workers = 2
+	const workers = 4
 	users := readyUsers(t, srv, workers)
 	var mu sync.Mutex
 	killed, completed := 0, 0
 	lastStep := map[string]int{} // the last failpoint a killed child passed
 	start := time.Now()
-	t.Run("workers", func(t *testing.T) {
-		for w := 0; w < workers; w++ {
-			iters := total / workers
-			if w < total%workers {
-				iters++
-			}
-			t.Run(fmt.Sprint(w), func(t *testing.T) {
-				t.Parallel()
-				rng := rand.New(rand.NewPCG(seed, uint64(w)))
-				ret := accounts.Retention{Mode: accounts.DeleteNow}
-				if w%2 == 1 {
-					ret = accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}
-				}
-				c := newCrashCase(t, srv, users[w], ret)
-				traceDir := t.TempDir()
-				// Calibrate: how long an uninterrupted child run of a typical round takes.
-				c.mb.deliver(t, tagged(fmt.Sprintf("w%d-cal", w), 30, int64(w)+100)...)
-				t0 := time.Now()
-				runChild(t, c.job(), 0)
-				span := time.Since(t0)
-				c.mb.checkSettled(t, c.acct, c.opts(), -1)
-				for i := 0; i < iters; i++ {
-					c.clock = c.clock.Add(8 * 24 * time.Hour) // DeleteAfter deletes two rounds later
-					c.mb.deliver(t, tagged(fmt.Sprintf("w%d-%d", w, i), 10+rng.IntN(30), int64(i))...)
-					job := c.job()
-					job.Batch = []int{1, 3, 256}[rng.IntN(3)]
-					job.Trace = filepath.Join(traceDir, strconv.Itoa(i))
-					delay := time.Duration(rng.Int64N(int64(span)*13/10)) + time.Millisecond
-					k := runChild(t, job, delay)
-					c.mb.checkNoLoss(t, c.acct.Backup.Dir)
-					mu.Lock()
-					if k {
-						killed++
-						lastStep[lastLine(t, job.Trace)]++
-					} else {
-						completed++
-					}
-					mu.Unlock()
-					// Recover after most kills, but let some kills pile up first.
-					if rng.IntN(3) > 0 || i == iters-1 {
-						c.recover(t)
-						c.mb.checkSettled(t, c.acct, c.opts(), -1)
-					}
-				}
-				c.clock = c.clock.Add(30 * 24 * time.Hour)
-				c.recover(t)
-				c.mb.checkSettled(t, c.acct, c.opts(), 0)
-			})
+	forEachConcurrently(workers, func(w int) {
+		iters := total / workers
+		if w < total%workers {
+			iters++
 		}
+		t.Run(fmt.Sprint("worker-", w), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			ret := accounts.Retention{Mode: accounts.DeleteNow}
+			if w%2 == 1 {
+				ret = accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}
+			}
+			c := newCrashCase(t, srv, users[w], ret)
+			traceDir := t.TempDir()
+			// How long an uninterrupted child run takes, per batch size: the first
+			// estimate comes from a calibration run, later ones from every run that
+			// finished before its kill. Delays are drawn below it, so most kills land
+			// somewhere inside a run.
+			batches := []int{1, 4, 256}
+			span := map[int]time.Duration{}
+			c.mb.deliver(t, tagged(fmt.Sprintf("w%d-cal", w), 40, int64(w)+100)...)
+			t0 := time.Now()
+			runChild(t, c.job(), 0)
+			for _, b := range batches {
+				span[b] = time.Since(t0)
+			}
+			c.mb.checkSettled(t, c.acct, c.opts(), -1)
+			for i := 0; i < iters; i++ {
+				c.clock = c.clock.Add(8 * 24 * time.Hour) // DeleteAfter deletes two rounds later
+				c.mb.deliver(t, tagged(fmt.Sprintf("w%d-%d", w, i), 30+rng.IntN(30), int64(i))...)
+				job := c.job()
+				job.Batch = batches[rng.IntN(len(batches))]
+				job.Trace = filepath.Join(traceDir, strconv.Itoa(i))
+				// sqrt biases the moment towards the later part of a run: the first
+				// third or so is process start, TLS and listing, which a uniform draw
+				// would hit as often as the download and delete phases together.
+				delay := time.Duration(math.Sqrt(rng.Float64())*float64(span[job.Batch])) + time.Millisecond
+				t0 := time.Now()
+				k := runChild(t, job, delay)
+				if !k {
+					span[job.Batch] = time.Since(t0)
+				}
+				c.mb.checkNoLoss(t, c.acct.Backup.Dir)
+				mu.Lock()
+				if k {
+					killed++
+					lastStep[lastLine(t, job.Trace)]++
+				} else {
+					completed++
+				}
+				mu.Unlock()
+				// Recover after most kills, but let some kills pile up first.
+				if rng.IntN(3) > 0 || i == iters-1 {
+					c.recover(t)
+					c.mb.checkSettled(t, c.acct, c.opts(), -1)
+				}
+			}
+			c.clock = c.clock.Add(30 * 24 * time.Hour)
+			c.recover(t)
+			c.mb.checkSettled(t, c.acct, c.opts(), 0)
+		})
 	})
 	var where []string
 	for step, n := range lastStep {

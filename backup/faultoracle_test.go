@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -288,11 +288,23 @@ func tagged(tag string, n int, seed int64) []dovecottest.Message {
 	return msgs
 }
 
+// largeTagged returns n large messages of about size bytes, unique by tag.
+func largeTagged(tag string, n, size int) []dovecottest.Message {
+	out := make([]dovecottest.Message, n)
+	for i := range out {
+		m := dovecottest.Large(size + i)
+		m.Name = fmt.Sprintf("%s-large-%d", tag, i)
+		m.Stored = append([]byte("X-Postfach-Test: "+m.Name+"\n"), m.Stored...)
+		out[i] = m
+	}
+	return out
+}
+
 var userSeq atomic.Int64
 
-// readyUsers adds n users to srv and returns once Dovecot accepts a login for each.
-// Dovecot may not know a user added within about a second of its previous passwd-file
-// lookup; adding every user first and probing afterwards keeps that out of the tests.
+// readyUsers adds n users to srv and returns once Dovecot accepts a login for each (the
+// fixture may take a moment to learn about a user; probing here keeps that race out of
+// the tests). Logins are probed a few at a time.
 func readyUsers(t testing.TB, srv *dovecottest.Server, n int) []*dovecottest.User {
 	t.Helper()
 	users := make([]*dovecottest.User, n)
@@ -300,25 +312,45 @@ func readyUsers(t testing.TB, srv *dovecottest.Server, n int) []*dovecottest.Use
 		name := fmt.Sprintf("f%d-%d", os.Getpid()%1000, userSeq.Add(1))
 		users[i] = srv.AddUser(t, name, "pw-"+name, 0)
 	}
-	for _, u := range users {
-		waitLogin(t, srv, u)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = loginWorks(srv, u)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	return users
 }
 
-// waitLogin retries a POP3 login until Dovecot accepts it (at most 10 s).
+// waitLogin fails the test unless u can log in within 10 s.
 func waitLogin(t testing.TB, srv *dovecottest.Server, u *dovecottest.User) {
 	t.Helper()
+	if err := loginWorks(srv, u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loginWorks retries a POP3 login until Dovecot accepts it (at most 10 s).
+func loginWorks(srv *dovecottest.Server, u *dovecottest.User) error {
 	acct := accounts.Account{Protocol: accounts.POP3, Host: srv.Host, Port: srv.POP3SPort, Security: accounts.TLS, Username: u.Name}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := connect.POP3(context.Background(), acct, u.Password, &connect.Options{Roots: srv.CertPool, Timeout: 5 * time.Second})
 		if err == nil {
 			c.Quit(context.Background())
-			return
+			return nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("user %s cannot log in: %v", u.Name, err)
+			return fmt.Errorf("user %s cannot log in: %w", u.Name, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -339,20 +371,24 @@ func faultAccount(t testing.TB, srv *dovecottest.Server, u *dovecottest.User, di
 	return a
 }
 
-// hasTmpLeftovers reports whether tmp/ holds anything.
-func hasTmpLeftovers(t testing.TB, dir string) bool {
-	t.Helper()
-	return len(readBackup(t, dir).tmp) > 0
-}
+// faultConcurrency is how many fault cases run at once. They mostly wait for child
+// processes, Dovecot and fsync, so more than GOMAXPROCS (what t.Parallel allows by
+// default) pays off even on two cores.
+const faultConcurrency = 6
 
-// emptyFiles lists zero-length message files in the backup.
-func emptyFiles(t testing.TB, dir string) []string {
-	t.Helper()
-	var out []string
-	for k, b := range readBackup(t, dir).files {
-		if len(bytes.TrimSpace(b)) == 0 && len(b) != 2 { // "\r\n" is a real (empty) message
-			out = append(out, k.UIDL)
-		}
+// forEachConcurrently calls fn(0..n-1), faultConcurrency at a time, and returns when all
+// are done. fn may call t.Run.
+func forEachConcurrently(n int, fn func(i int)) {
+	sem := make(chan struct{}, faultConcurrency)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}()
 	}
-	return out
+	wg.Wait()
 }

@@ -61,7 +61,12 @@ func openFolder(a *accounts.Account, st *accountState, create bool) (*folder, er
 		if known && mk.ID != st.StoreID {
 			return nil, fmt.Errorf("%w: %s is not the folder earlier backups went to", ErrFolderReplaced, root)
 		}
-		md, err := maildir.Create(root)
+		// Verify (create=false) must not write, not even missing subdirectories.
+		open := maildir.Open
+		if create {
+			open = maildir.Create
+		}
+		md, err := open(root)
 		if err != nil {
 			return nil, err
 		}
@@ -103,8 +108,11 @@ func readMarker(path string) (marker, error) {
 	if err != nil {
 		return mk, err
 	}
-	if err := json.Unmarshal(data, &mk); err != nil || mk.ID == "" || mk.Format != 1 {
-		return mk, fmt.Errorf("%s is damaged (%v); move it away to start a new backup in this folder", path, err)
+	if err := json.Unmarshal(data, &mk); err != nil || mk.ID == "" || mk.Format < 1 {
+		return mk, fmt.Errorf("%s is damaged; Postfach will not write into this folder until it is repaired or the account uses another folder", path)
+	}
+	if mk.Format > 1 {
+		return mk, fmt.Errorf("%s was written by a newer Postfach (format %d); please update Postfach", path, mk.Format)
 	}
 	return mk, nil
 }

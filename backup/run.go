@@ -109,6 +109,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer r.f.md.Close()
 	lock, err := filelock.TryLock(r.f.metaPath("lock"))
 	if errors.Is(err, filelock.ErrLocked) {
 		return ErrBusy

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/postfach/postfach/accounts/atomicfile"
 )
@@ -60,7 +61,14 @@ func loadState(stateDir, accountID string) (*accountState, error) {
 		return nil, fmt.Errorf("backup state: %w", err)
 	}
 	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("backup state %s is damaged: %w", statePath(stateDir, accountID), err)
+		// The state is a convenience (history, the folder's identity); the backup folder
+		// itself is self-describing. Set the damaged file aside and start afresh rather
+		// than block every future backup.
+		path := statePath(stateDir, accountID)
+		if rerr := os.Rename(path, path+".damaged-"+time.Now().UTC().Format("20060102T150405")); rerr != nil {
+			return nil, fmt.Errorf("backup state %s is damaged (%v) and could not be set aside: %w", path, err, rerr)
+		}
+		return &accountState{}, nil
 	}
 	return st, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/index"
@@ -41,14 +42,20 @@ func Verify(ctx context.Context, acct accounts.Account, opts *Options) (*VerifyR
 	if err != nil {
 		return rep, fmt.Errorf("verify %s: %w", acct.Name, err)
 	}
-	ix, err := index.Open(f.metaPath("index"))
+	// Parse rather than index.Open: Open needs write access (it opens the journal for
+	// appending and drops a torn last line), and Verify must work on a write-protected
+	// backup without changing it.
+	data, err := os.ReadFile(f.metaPath("index"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return rep, fmt.Errorf("verify %s: the backup index is missing; the next backup rebuilds it", acct.Name)
 	}
 	if err != nil {
-		return rep, fmt.Errorf("verify %s: %w", acct.Name, err)
+		return rep, fmt.Errorf("verify %s: index: %w", acct.Name, err)
 	}
-	defer ix.Close()
+	ix, _, err := index.Parse(data)
+	if err != nil {
+		return rep, fmt.Errorf("verify %s: index %s: %w", acct.Name, f.metaPath("index"), err)
+	}
 	files, err := f.md.Scan()
 	if err != nil {
 		return rep, err

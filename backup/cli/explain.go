@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
@@ -44,6 +45,10 @@ func Explain(err error) string {
 		advice = "No password is stored for this account; remove and add it again."
 	case errors.Is(err, secrets.ErrUnavailable):
 		advice = "The system keyring is not available: " + secrets.Hint + "."
+	case errors.Is(err, syscall.ENOSPC):
+		advice = "The drive of the backup folder is full. Free some space and run the backup again; nothing was deleted from the server."
+	case errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EACCES):
+		advice = "Postfach cannot write to the backup folder (read-only or no permission). Nothing was deleted from the server."
 	case errors.Is(err, backup.ErrFolderMissing):
 		advice = "The backup folder is missing. Connect the drive that holds it, then try again. Nothing was deleted from the server."
 	case errors.Is(err, backup.ErrFolderReplaced):

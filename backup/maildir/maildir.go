@@ -28,9 +28,13 @@ import (
 	"github.com/postfach/postfach/accounts/atomicfile"
 )
 
-// Dir is a Maildir on disk.
+// Dir is a Maildir on disk. It is not safe for concurrent use.
 type Dir struct {
 	path string
+	// batch is a handle on tmp/ opened when a batch's first message is created. syncfs
+	// reports a writeback error only to handles opened before the error happened, so
+	// the handle must predate every write it vouches for.
+	batch *os.File
 }
 
 // Subdirectories of a Maildir.
@@ -67,6 +71,16 @@ func Open(path string) (*Dir, error) {
 		}
 	}
 	return &Dir{path: path}, nil
+}
+
+// Close releases the handle a batch holds when a run ends without committing it.
+func (d *Dir) Close() error {
+	if d.batch == nil {
+		return nil
+	}
+	err := d.batch.Close()
+	d.batch = nil
+	return err
 }
 
 // Path returns the Maildir's root.
@@ -163,6 +177,13 @@ type Pending struct {
 
 // Create starts writing a message for key into tmp/.
 func (d *Dir) Create(k Key, now time.Time) (*Pending, error) {
+	if haveSyncFS && d.batch == nil {
+		h, err := os.Open(filepath.Join(d.path, Tmp))
+		if err != nil {
+			return nil, fmt.Errorf("maildir create: %w", err)
+		}
+		d.batch = h
+	}
 	name := FileName(k, now)
 	f, err := os.OpenFile(filepath.Join(d.path, Tmp, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -176,6 +197,10 @@ func (p *Pending) Write(b []byte) (int, error) {
 	n, err := p.f.Write(b)
 	p.h.Write(b[:n])
 	p.Size += int64(n)
+	if err != nil {
+		// Say where: inside a RETR, a bare "no space left" reads like a server problem.
+		err = fmt.Errorf("write to backup folder: %w", err)
+	}
 	return n, err
 }
 
@@ -226,7 +251,13 @@ func (d *Dir) SyncData(batch []*Pending) error {
 	if len(batch) == 0 || !haveSyncFS {
 		return nil
 	}
-	if err := syncFS(filepath.Join(d.path, Tmp)); err != nil {
+	if d.batch == nil {
+		return errors.New("maildir sync: batch was not created by this Dir")
+	}
+	err := syncFS(d.batch)
+	d.batch.Close()
+	d.batch = nil
+	if err != nil {
 		return fmt.Errorf("maildir sync: %w", err)
 	}
 	return nil

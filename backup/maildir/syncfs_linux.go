@@ -11,11 +11,4 @@ import (
 // Linux 5.8.
 const haveSyncFS = true
 
-func syncFS(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
+func syncFS(f *os.File) error { return unix.Syncfs(int(f.Fd())) }
