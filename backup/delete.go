@@ -7,7 +7,6 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/index"
-	"github.com/postfach/postfach/backup/maildir"
 )
 
 // deleteEligible sends DELE for the messages the retention policy lets go, each only
@@ -21,6 +20,11 @@ func (r *runner) deleteEligible(ctx context.Context, list *listing) ([]index.Ent
 	}
 	if r.rebuilt {
 		r.res.Errors = append(r.res.Errors, MessageError{Err: "the backup index was rebuilt from the files; deletions from the server wait for the next run"})
+		return nil, nil
+	}
+	if r.rekeyed > 0 {
+		r.res.Errors = append(r.res.Errors, MessageError{Err: fmt.Sprintf(
+			"the server renamed %d messages Postfach already had (matched by content, not stored twice); deletions from the server wait for the next run", r.rekeyed)})
 		return nil, nil
 	}
 	now := r.o.Now()
@@ -46,14 +50,15 @@ func (r *runner) deleteEligible(ctx context.Context, list *listing) ([]index.Ent
 		return nil, nil
 	}
 	r.progress(Progress{Phase: PhaseDelete, Total: len(cands)})
-	files, err := r.f.md.Scan()
+	scan, err := r.f.md.Scan()
 	if err != nil {
 		return nil, err
 	}
+	files := byFileName(scan)
 	var verified []index.Entry
 	var lost []index.Record
 	for _, e := range cands {
-		rel, ok := files[maildir.Key{UIDL: e.UIDL, Gen: e.Gen}]
+		rel, ok := files[e.File]
 		if !ok {
 			lost = append(lost, index.Record{Op: 'L', Entry: e})
 			r.res.Errors = append(r.res.Errors, MessageError{UIDL: e.UIDL, Err: "local copy is missing; not deleted from the server, it will be downloaded again"})

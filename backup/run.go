@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
@@ -60,7 +62,16 @@ type runner struct {
 	sess     session
 	// rebuilt means the index was rebuilt from the files this run: deletions wait for
 	// the next run, when the rebuilt index has been reconciled with the server once.
-	rebuilt   bool
+	rebuilt bool
+	// rekeyable maps the content hash of backed-up messages the server no longer lists
+	// under their old UIDL. A download with the same content is the same message under
+	// a new UIDL (a server migration): it is recorded against the existing file rather
+	// than stored twice, and deletions wait for the next run.
+	rekeyable map[[32]byte]index.Entry
+	rekeyed   int
+	// adopted are index records that need no new file (re-keyed messages); they are
+	// committed with the next batch.
+	adopted   []index.Record
 	pending   []*maildir.Pending
 	pendBytes int64
 }
@@ -150,6 +161,10 @@ func (r *runner) run(ctx context.Context) error {
 	list, err := listMailbox(ctx, r.sess)
 	if err != nil {
 		return err
+	}
+	for _, u := range slices.Sorted(maps.Keys(list.dup)) {
+		r.res.Errors = append(r.res.Errors, MessageError{UIDL: u,
+			Err: "the server lists this message ID more than once; one copy is backed up and none is deleted"})
 	}
 	if err := r.reconcile(list); err != nil {
 		return err
@@ -274,6 +289,12 @@ func (r *runner) plan(list *listing) ([]message, error) {
 	if len(todo) == 0 {
 		return nil, nil
 	}
+	r.rekeyable = make(map[[32]byte]index.Entry)
+	for _, e := range r.ix.Entries() {
+		if _, listed := list.byUIDL[e.UIDL]; !listed && e.Deleted.IsZero() && e.DeleteRequested.IsZero() {
+			r.rekeyable[e.SHA256] = e
+		}
+	}
 	files, err := r.f.md.Scan()
 	if err != nil {
 		return nil, err
@@ -332,6 +353,15 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 			return err
 		}
 		r.failpoint("after-temp-write")
+		if old, ok := r.rekeyable[p.SHA256]; ok && old.Size == p.Size {
+			p.Abort()
+			delete(r.rekeyable, p.SHA256)
+			r.adopted = append(r.adopted, index.Record{Op: 'S', At: r.o.Now(), Entry: index.Entry{
+				UIDL: m.UIDL, Gen: m.Gen, File: old.File, Size: old.Size, SHA256: old.SHA256}})
+			r.rekeyed++
+			r.res.AlreadyHad++
+			return nil
+		}
 		r.pending = append(r.pending, p)
 		r.pendBytes += p.Size
 		r.res.New++
@@ -357,7 +387,9 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 // commit makes the pending batch durable in the Maildir, then records it in the index.
 func (r *runner) commit() error {
 	if len(r.pending) == 0 {
-		return nil
+		err := r.ix.Append(r.adopted...)
+		r.adopted = nil
+		return err
 	}
 	if err := r.f.md.SyncData(r.pending); err != nil {
 		return err
@@ -372,14 +404,15 @@ func (r *runner) commit() error {
 	}
 	r.failpoint("after-dir-sync")
 	now := r.o.Now()
-	recs := make([]index.Record, len(r.pending))
-	for i, p := range r.pending {
-		recs[i] = index.Record{Op: 'S', At: now, Entry: index.Entry{
-			UIDL: p.Key.UIDL, Gen: p.Key.Gen, File: p.Name, Size: p.Size, SHA256: p.SHA256}}
+	recs := r.adopted
+	for _, p := range r.pending {
+		recs = append(recs, index.Record{Op: 'S', At: now, Entry: index.Entry{
+			UIDL: p.Key.UIDL, Gen: p.Key.Gen, File: p.Name, Size: p.Size, SHA256: p.SHA256}})
 	}
 	if err := r.ix.Append(recs...); err != nil {
 		return err
 	}
+	r.adopted = nil
 	r.failpoint("after-index-commit")
 	r.pending, r.pendBytes = nil, 0
 	return nil
@@ -392,6 +425,16 @@ func (r *runner) abortPending() {
 		p.Abort()
 	}
 	r.pending, r.pendBytes = nil, 0
+}
+
+// byFileName indexes a Maildir scan by base file name (without flags), which is what
+// index entries record: a re-keyed entry names a file stored under its old UIDL.
+func byFileName(files map[maildir.Key]string) map[string]string {
+	out := make(map[string]string, len(files))
+	for _, rel := range files {
+		out[baseName(rel)] = rel
+	}
+	return out
 }
 
 func baseName(rel string) string {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/index"
-	"github.com/postfach/postfach/backup/maildir"
 )
 
 // VerifyReport is the outcome of Verify.
@@ -56,16 +55,17 @@ func Verify(ctx context.Context, acct accounts.Account, opts *Options) (*VerifyR
 	if err != nil {
 		return rep, fmt.Errorf("verify %s: index %s: %w", acct.Name, f.metaPath("index"), err)
 	}
-	files, err := f.md.Scan()
+	scan, err := f.md.Scan()
 	if err != nil {
 		return rep, err
 	}
+	files := byFileName(scan)
 	for _, e := range ix.Entries() {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
 		rep.Checked++
-		rel, ok := files[maildir.Key{UIDL: e.UIDL, Gen: e.Gen}]
+		rel, ok := files[e.File]
 		if !ok {
 			rep.Missing = append(rep.Missing, e.UIDL)
 			continue
