@@ -8,6 +8,8 @@ GO        ?= go
 BIN       ?= postfach
 FYNE_TOOL ?= fyne.io/tools/cmd/fyne@v1.7.4
 FUZZTIME  ?= 10s
+# FyneApp.toml's [Migrations] fyneDo = true: `fyne build` sets this tag; plain go needs it.
+TAGS      ?= migrated_fynedo
 
 export LANG ?= en_US.UTF-8
 
@@ -20,7 +22,7 @@ deps:
 	@bash .ci/install-deps.sh
 
 build: deps
-	$(GO) build -o $(BIN) .
+	$(GO) build -tags $(TAGS) -o $(BIN) .
 
 run: build
 	./$(BIN)
@@ -33,11 +35,11 @@ test: deps lint
 		bash .ci/with-session.sh $(MAKE) --no-print-directory test-go fuzz
 
 test-go:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 20m ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt needed"; exit 1; }
-	$(GO) vet ./...
+	$(GO) vet -tags $(TAGS) ./...
 	@bash .ci/check-imports.sh
 
 # Each fuzz target briefly; the seed corpora also run as plain tests in test-go.

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -156,19 +155,16 @@ func corpusMessage(rng *rand.Rand, i, n int) []byte {
 }
 
 // cli runs the postfach binary with a private home and returns stdout and the child's
-// peak RSS in bytes.
+// peak RSS in bytes (measured through GNU time; see runTimed).
 func cli(b testing.TB, bin, home string, m *mailbox, stdin string, args ...string) ([]byte, int64) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "POSTFACH_HOME="+home, "SSL_CERT_FILE="+m.srv.CertPEMFile)
 	cmd.Stdin = strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	ms, out, err := runTimed(cmd)
 	if err != nil {
-		b.Fatalf("postfach %v: %v\n%s%s", args, err, out, stderr.String())
+		b.Fatalf("postfach %v: %v", args, err)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return out, ru.Maxrss * 1024
+	return out, ms.rss
 }
 
 func BenchmarkBackup(b *testing.B) {

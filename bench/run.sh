@@ -8,7 +8,8 @@
 #   BENCH=REGEXP         which benchmarks (default: all; Compare prints the table)
 #   BENCH_ROUNDS=N       runs of Postfach and the ceiling per protocol (default 3)
 #   BENCH_SLOW_ROUNDS=N  runs of fetchmail and getmail6 per protocol (default 1)
-#   BENCH_TOOLS=a,b      only these clients (postfach,ceiling,fetchmail,getmail)
+#   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,fetchmail,getmail,getmail-patched)
+#   BENCH_PROTOS=a,b     only these protocols (POP3,POP3S)
 #   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v fetchmail >/dev/null || missing+=(fetchmail)
 command -v getmail >/dev/null || missing+=(getmail6)
+[ -x /usr/bin/time ] || missing+=(time)   # GNU time measures peak RSS
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -33,7 +33,17 @@ type Options struct {
 	// Tray shows a tray icon and makes closing the main window hide it instead of quitting.
 	// Set it from TrayAvailable: without a session D-Bus Fyne's tray panics on quit.
 	Tray bool
+	// StartDelay holds back scheduled and catch-up backups after start (0: the
+	// scheduler's default of two minutes). Run reads it from StartDelayEnv.
+	StartDelay time.Duration
+	// StartHidden starts in the tray without showing the window, when there is a tray
+	// and at least one account. Run sets it from StartHiddenEnv (the autostart entry).
+	StartHidden bool
 }
+
+// StartDelayEnv names the variable that sets Options.StartDelay (a Go duration such as
+// "5s"): end-to-end tests use it so a scheduled backup runs within seconds.
+const StartDelayEnv = "POSTFACH_SCHEDULER_START_DELAY"
 
 // UI is the running desktop app: its windows, the account states the windows show, and
 // the scheduler that keeps backups and quota up to date.
@@ -88,9 +98,10 @@ func New(a fyne.App, core Core, opts Options) *UI {
 		Backup: func(ctx context.Context, acct accounts.Account, progress func(backup.Progress)) (*backup.Result, error) {
 			return core.BackupNow(ctx, acct.ID, progress)
 		},
-		Quota:   u.refreshQuota,
-		OnEvent: u.onJobEvent,
-		Clock:   uiClock{u},
+		Quota:      u.refreshQuota,
+		OnEvent:    u.onJobEvent,
+		Clock:      uiClock{u},
+		StartDelay: opts.StartDelay,
 	})
 	u.win = a.NewWindow("Postfach")
 	u.win.SetMaster()
@@ -103,8 +114,10 @@ func New(a fyne.App, core Core, opts Options) *UI {
 // tray and starts the scheduler.
 func (u *UI) Start() {
 	u.win.SetContent(u.overview.buildUI())
-	u.win.Show()
 	u.setupTray()
+	if !u.opts.StartHidden || u.tray == nil {
+		u.win.Show()
+	}
 	u.reload(true)
 	if u.schedLoop {
 		u.sched.Start(u.ctx)
@@ -127,6 +140,10 @@ func (u *UI) Stop() {
 // Run starts the desktop app on a and blocks until it quits; it returns the exit code.
 // SIGTERM and SIGINT quit cleanly, like the tray's "Quit".
 func Run(a fyne.App, core Core, opts Options) int {
+	if d, err := time.ParseDuration(os.Getenv(StartDelayEnv)); err == nil && d > 0 {
+		opts.StartDelay = d
+	}
+	opts.StartHidden = opts.StartHidden || os.Getenv(StartHiddenEnv) == "1"
 	u := New(a, core, opts)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
@@ -166,6 +183,7 @@ func (u *UI) reload(first bool) {
 			u.setAccounts(accts, err)
 			if first && err == nil && len(accts) == 0 {
 				u.showWizard(true)
+				u.win.Show() // even when asked to start hidden: there is nothing to run yet
 			}
 		})
 		for _, a := range accts {

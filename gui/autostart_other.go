@@ -6,6 +6,6 @@ package gui
 // Linux and the BSDs so far.
 const StartHiddenEnv = "POSTFACH_START_HIDDEN"
 
-func autostartSupported() bool            { return false }
-func autostartEnabled(string) bool         { return false }
-func setAutostart(string, bool) error      { return nil }
+func autostartSupported() bool        { return false }
+func autostartEnabled(string) bool    { return false }
+func setAutostart(string, bool) error { return nil }

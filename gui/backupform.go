@@ -84,7 +84,7 @@ func (f *backupForm) buildUI() {
 		{lang.L("Remove from the server right after the backup"),
 			lang.L("The server stays empty; from then on the only copies of your mail are on this PC and in its backup.")},
 	}, func(int) { f.updateRetention() })
-	f.retention.extra[0] = container.NewHBox(widget.NewLabel(lang.L("Days on the server after the backup:")), f.days)
+	f.retention.extra[0].Add(container.NewHBox(widget.NewLabel(lang.L("Days on the server after the backup:")), f.days))
 	f.devicesWarn = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
 	f.devicesWarn.Hide()
 }

@@ -67,7 +67,7 @@ func newAccountCard(u *UI, id string) *accountCard {
 }
 
 func (c *accountCard) buildUI() {
-	c.name = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	c.name = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
 	c.email = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
 	c.badge = canvas.NewText("", color.White)
 	c.badge.TextStyle = fyne.TextStyle{Bold: true}
@@ -104,7 +104,7 @@ func (c *accountCard) buildUI() {
 		container.NewBorder(nil, nil, nil, container.NewHBox(c.folders, c.checkQuota), c.quotaChecked))
 
 	card := widget.NewCard("", "", container.NewVBox(
-		container.NewVBox(header, c.email),
+		container.New(layout.NewCustomPaddedVBoxLayout(0), header, c.email),
 		widget.NewSeparator(),
 		c.pop3Body, c.imapBody))
 	c.obj = card
@@ -140,8 +140,8 @@ func (c *accountCard) update(st *accountStatus) {
 		c.lastRun.SetText(lang.L("Last backup: none yet"))
 		c.lastRun.Importance = widget.MediumImportance
 	case st.last.OK():
-		data := map[string]any{"When": formatWhen(st.last.Started, now), "New": messages(st.last.New), "Size": formatBytes(st.last.Bytes)}
-		c.lastRun.SetText(lang.L("Last backup: {{.When}}, successful: {{.New}} new ({{.Size}})", data))
+		data := map[string]any{"When": formatWhen(st.last.Started, now), "New": newMessages(st.last.New), "Size": formatBytes(st.last.Bytes)}
+		c.lastRun.SetText(lang.L("Last backup: {{.When}}, successful: {{.New}} ({{.Size}})", data))
 		c.lastRun.Importance = widget.SuccessImportance
 		if st.last.Failed > 0 {
 			c.problem.SetText(lang.N("{{.Count}} messages could not be saved; they stay on the server and are tried again next time.",

@@ -48,6 +48,7 @@ func newConnTest(u *UI, win func() fyne.Window) *connTest {
 func (t *connTest) buildUI() {
 	t.button = &widget.Button{Text: lang.L("Test connection"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: t.run}
 	t.status = &widget.Label{Wrapping: fyne.TextWrapWord}
+	t.status.Hide()
 	t.spinner = widget.NewProgressBarInfinite()
 	t.spinner.Stop()
 	t.spinner.Hide()
@@ -67,9 +68,9 @@ func (t *connTest) reset() {
 	t.button.Enable()
 	t.status.Importance = widget.MediumImportance
 	if wasShown {
-		t.status.SetText(lang.L("The settings changed: please test again."))
+		t.setStatus(lang.L("The settings changed: please test again."))
 	} else {
-		t.status.SetText("")
+		t.setStatus("")
 	}
 	if t.onResult != nil {
 		t.onResult(false)
@@ -81,7 +82,7 @@ func (t *connTest) run() {
 	acct, password, err := t.settings()
 	if err != nil {
 		t.reset()
-		t.status.SetText(err.Error())
+		t.setStatus(err.Error())
 		t.status.Importance = widget.DangerImportance
 		t.status.Refresh()
 		return
@@ -90,7 +91,7 @@ func (t *connTest) run() {
 	gen := t.gen
 	t.passed, t.report, t.lastProb = false, nil, nil
 	t.status.Importance = widget.MediumImportance
-	t.status.SetText(lang.L("Connecting to {{.Host}} and logging in…", map[string]any{"Host": acct.Host}))
+	t.setStatus(lang.L("Connecting to {{.Host}} and logging in…", map[string]any{"Host": acct.Host}))
 	t.result.Objects = nil
 	t.result.Refresh()
 	t.spinner.Show()
@@ -105,7 +106,7 @@ func (t *connTest) run() {
 			t.spinner.Stop()
 			t.spinner.Hide()
 			t.button.Enable()
-			t.status.SetText("")
+			t.setStatus("")
 			if err != nil {
 				p := explain(err, acct, t.notes)
 				t.lastProb = &p
@@ -171,11 +172,11 @@ func quotaSummary(rep *ConnReport) fyne.CanvasObject {
 }
 
 func (t *connTest) showProblem(p problem) {
-	box := problemView(p)
+	var extra []fyne.CanvasObject
 	if c := p.Cert; c != nil {
 		validity := lang.L("{{.From}} to {{.To}}", map[string]any{"From": formatDate(c.NotBefore), "To": formatDate(c.NotAfter)})
 		fp := &widget.Label{Text: fingerprintText(c.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true}
-		box.Add(widget.NewForm(
+		extra = append(extra, widget.NewForm(
 			widget.NewFormItem(lang.L("Issued to"), &widget.Label{Text: c.Subject, Wrapping: fyne.TextWrapWord}),
 			widget.NewFormItem(lang.L("Issued by"), &widget.Label{Text: c.Issuer, Wrapping: fyne.TextWrapWord}),
 			widget.NewFormItem(lang.L("Valid"), widget.NewLabel(validity)),
@@ -200,8 +201,7 @@ func (t *connTest) showProblem(p problem) {
 		add(lang.L("Check the server name"), widget.MediumImportance, fixServer)
 	}
 	buttons.Add(&widget.Button{Text: lang.L("Test again"), Icon: theme.ViewRefreshIcon(), OnTapped: t.run})
-	box.Add(buttons)
-	t.result.Objects = []fyne.CanvasObject{box}
+	t.result.Objects = []fyne.CanvasObject{problemView(p, append(extra, buttons)...)}
 	t.result.Refresh()
 }
 
@@ -231,4 +231,14 @@ func confirmWrapped(title, msg, confirm string, w fyne.Window, ok func()) {
 			}
 		}, w)
 	d.Show()
+}
+
+// setStatus shows a status line, or hides it when empty so it takes no room.
+func (t *connTest) setStatus(s string) {
+	t.status.SetText(s)
+	if s == "" {
+		t.status.Hide()
+	} else {
+		t.status.Show()
+	}
 }

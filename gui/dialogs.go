@@ -10,22 +10,29 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
 )
 
-// problemView lays a problem out: title, explanation, what to do, technical detail.
-func problemView(p problem) *fyne.Container {
+// problemView lays a problem out: title, explanation, what to do, then extra (details,
+// buttons) and last the technical message.
+func problemView(p problem, extra ...fyne.CanvasObject) *fyne.Container {
 	box := container.NewVBox(
 		&widget.Label{Text: p.Title, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance},
 		&widget.Label{Text: p.Text, Wrapping: fyne.TextWrapWord},
 	)
 	if len(p.Hints) > 0 {
-		box.Add(&widget.Label{Text: lang.L("What you can do:"), TextStyle: fyne.TextStyle{Bold: true}})
+		hints := container.New(layout.NewCustomPaddedVBoxLayout(0),
+			&widget.Label{Text: lang.L("What you can do:"), TextStyle: fyne.TextStyle{Bold: true}})
 		for _, h := range p.Hints {
-			box.Add(&widget.Label{Text: "•  " + h, Wrapping: fyne.TextWrapWord})
+			hints.Add(&widget.Label{Text: "•  " + h, Wrapping: fyne.TextWrapWord})
 		}
+		box.Add(hints)
+	}
+	for _, e := range extra {
+		box.Add(e)
 	}
 	if p.Detail != "" && p.Detail != p.Text {
 		box.Add(&widget.Label{Text: lang.L("Technical details: {{.Detail}}", map[string]any{"Detail": p.Detail}),
@@ -117,8 +124,8 @@ func (u *UI) showHistory(id string) {
 				if r.OK() {
 					head.Importance = widget.MediumImportance
 					head.SetText(lang.L("{{.When}}: successful", map[string]any{"When": formatWhen(r.Started, now)}))
-					body.SetText(lang.L("{{.New}} new, {{.Deleted}} removed from the server, {{.Size}}, took {{.Duration}}",
-						map[string]any{"New": messages(r.New), "Deleted": r.Deleted, "Size": formatBytes(r.Bytes),
+					body.SetText(lang.L("{{.New}}, {{.Deleted}} removed from the server, {{.Size}}, took {{.Duration}}",
+						map[string]any{"New": newMessages(r.New), "Deleted": r.Deleted, "Size": formatBytes(r.Bytes),
 							"Duration": r.Duration.Round(1e9).String()}))
 				} else {
 					head.Importance = widget.DangerImportance

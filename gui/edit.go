@@ -35,6 +35,10 @@ type editScreen struct {
 	saving        bool
 }
 
+// editScreens maps open edit windows to their screens (UI thread only); tests reach the
+// screen of a window through it.
+var editScreens = map[fyne.Window]*editScreen{}
+
 // showEdit opens the edit window for an account.
 func (u *UI) showEdit(id string) {
 	st := u.status[id]
@@ -45,6 +49,8 @@ func (u *UI) showEdit(id string) {
 	e.win = u.app.NewWindow(lang.L("Edit {{.Account}}", map[string]any{"Account": st.acct.Name}))
 	e.win.SetContent(e.buildUI())
 	e.win.Resize(fyne.NewSize(760, 680))
+	editScreens[e.win] = e
+	e.win.SetOnClosed(func() { delete(editScreens, e.win) })
 	e.win.Show()
 }
 
@@ -70,7 +76,7 @@ func (e *editScreen) buildUI() fyne.CanvasObject {
 		widget.NewFormItem(lang.L("E-mail address"), e.email),
 		widget.NewFormItem(lang.L("Protocol"), container.NewHBox(lock, why)),
 	)
-	body := container.NewVBox(general, heading(lang.L("Incoming mail server")), e.server.form, e.test.box)
+	body := container.NewVBox(general, heading(lang.L("Incoming mail server")), e.server.box, e.test.box)
 	if a.Protocol == accounts.POP3 && a.Backup != nil {
 		e.backup = newBackupForm(e.u, func() fyne.Window { return e.win })
 		e.backup.set(*a.Backup)

@@ -3,7 +3,6 @@ package gui
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +83,11 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Check the server name: your provider's help page names the right one."),
 			lang.L("Trust exactly this certificate only if it is your own server or your provider confirms the fingerprint below."),
 		}
+	case errors.Is(err, trust.ErrUntrusted):
+		// Only the text survived (run history): no certificate details to show here.
+		p.Title = lang.L("The server's certificate is not trusted")
+		p.Text = lang.L("{{.Host}} showed a certificate Postfach does not trust, or not the one you chose to trust.", data)
+		p.Hints = []string{lang.L("Open “Edit” and test the connection: Postfach then shows the certificate and lets you decide.")}
 	case errors.Is(err, mailerr.ErrAuthFailed), errors.Is(err, secrets.ErrNotFound):
 		p.Fix = fixPassword
 		p.Title = lang.L("The server did not accept the user name or password")
@@ -204,9 +208,6 @@ func isTemporary(err error) bool {
 	return mailerr.IsTemporary(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// portText formats a port without thousands separators.
-func portText(p int) string { return strconv.Itoa(p) }
-
 // knownErrors are the sentinels errorFromText recognises.
 var knownErrors = []error{
 	mailerr.ErrAuthFailed, mailerr.ErrTemporary, mailerr.ErrStartTLSRefused, mailerr.ErrPlaintextRefused,
@@ -229,6 +230,10 @@ func (e *textError) Unwrap() error { return e.kind }
 // sentinel's own text.
 func errorFromText(s string) error {
 	e := &textError{text: s}
+	if strings.Contains(s, "certificate of ") && (strings.Contains(s, " not trusted") || strings.Contains(s, " changed")) {
+		e.kind = trust.ErrUntrusted // the wording of trust.CertError.Error
+		return e
+	}
 	for _, k := range knownErrors {
 		if strings.Contains(s, k.Error()) {
 			e.kind = k

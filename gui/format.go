@@ -54,6 +54,8 @@ func formatWhen(t, now time.Time) string {
 		return lang.L("yesterday at {{.Time}}", map[string]any{"Time": clock})
 	case 1:
 		return lang.L("tomorrow at {{.Time}}", map[string]any{"Time": clock})
+	case -6, -5, -4, -3, -2, 2, 3, 4, 5, 6:
+		return lang.L("{{.Day}} at {{.Time}}", map[string]any{"Day": weekdayName(t.Weekday()), "Time": clock})
 	}
 	// The translation of the layout is the layout for that language (German 02.01.2006).
 	return t.Format(lang.X("layout.date", "2006-01-02")) + " " + clock
@@ -64,9 +66,9 @@ func formatDate(t time.Time) string {
 	return t.Format(lang.X("layout.date", "2006-01-02"))
 }
 
-// messages renders a message count with the right plural form.
-func messages(n int) string {
-	return lang.N("{{.Count}} messages", n, map[string]any{"Count": n})
+// newMessages renders a count of new messages with the right plural form.
+func newMessages(n int) string {
+	return lang.N("{{.Count}} new messages", n, map[string]any{"Count": n})
 }
 
 // weekdayName returns a translated weekday.

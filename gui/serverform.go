@@ -25,6 +25,9 @@ type serverForm struct {
 	user      *widget.Entry
 	plaintext *widget.Check
 	form      *widget.Form
+	// box is the form plus the plaintext opt-in below it (a hidden form row would still
+	// take up space).
+	box *fyne.Container
 
 	secValues []accounts.Security
 	lastSec   accounts.Security
@@ -52,14 +55,13 @@ func (f *serverForm) buildUI() {
 	}, f.onSecurity)
 	f.plaintext = widget.NewCheck(lang.L("I accept that my password and mail cross the network unencrypted"), func(bool) { f.changed() })
 	f.plaintext.Hide()
-	portRow := container.NewBorder(nil, nil, nil, nil, f.port)
 	f.form = widget.NewForm(
 		widget.NewFormItem(lang.L("Server"), f.host),
 		widget.NewFormItem(lang.L("Encryption"), f.security),
-		widget.NewFormItem(lang.L("Port"), portRow),
+		widget.NewFormItem(lang.L("Port"), f.port),
 		widget.NewFormItem(lang.L("User name"), f.user),
-		widget.NewFormItem("", f.plaintext),
 	)
+	f.box = container.NewVBox(f.form, f.plaintext)
 }
 
 func (f *serverForm) changed() {
@@ -82,7 +84,7 @@ func (f *serverForm) onSecurity(string) {
 		f.plaintext.SetChecked(false)
 		f.plaintext.Hide()
 	}
-	f.form.Refresh()
+	f.box.Refresh()
 	f.changed()
 }
 

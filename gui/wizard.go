@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -78,7 +80,11 @@ func (w *wizard) buildUI() fyne.CanvasObject {
 	if w.first {
 		w.cancel.Hide()
 	}
-	top := container.NewVBox(container.NewPadded(container.NewVBox(w.progress, w.heading)), widget.NewSeparator())
+	logo := canvas.NewImageFromResource(Icon())
+	logo.SetMinSize(fyne.NewSquareSize(48))
+	logo.FillMode = canvas.ImageFillContain
+	top := container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, logo, nil,
+		container.New(layout.NewCustomPaddedVBoxLayout(0), w.progress, w.heading))), widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), container.NewPadded(container.NewBorder(nil, nil,
 		w.cancel, container.NewHBox(w.back, w.next), w.problem)))
 	return container.NewBorder(top, bottom, nil, nil, w.scroll)
@@ -96,10 +102,8 @@ func (w *wizard) steps() []wizardStep {
 func (w *wizard) current() wizardStep { return w.steps()[w.step] }
 
 func (w *wizard) show(i int) {
-	steps := w.steps()
 	w.step = i
-	st := steps[i]
-	w.progress.SetText(lang.L("Step {{.Step}} of {{.Of}}", map[string]any{"Step": i + 1, "Of": len(steps)}))
+	st := w.steps()[i]
 	w.heading.SetText(st.title())
 	w.body.Objects = []fyne.CanvasObject{st.content()}
 	w.body.Refresh()
@@ -119,7 +123,9 @@ func (w *wizard) refreshButtons() {
 	if w.u.wizard != w {
 		return
 	}
-	last := w.step == len(w.steps())-1
+	steps := w.steps()
+	w.progress.SetText(lang.L("Step {{.Step}} of {{.Of}}", map[string]any{"Step": w.step + 1, "Of": len(steps)}))
+	last := w.step == len(steps)-1
 	if last {
 		w.next.SetText(lang.L("Save account"))
 		w.next.SetIcon(theme.ConfirmIcon())

@@ -127,8 +127,8 @@ func (s *decisionStep) buildUI() {
 		questions,
 		s.recommendation,
 		widget.NewSeparator(),
-		container.NewGridWithColumns(2, imap, pop3),
 		warning,
+		container.NewGridWithColumns(2, imap, pop3),
 		s.chosen,
 	)
 	s.updateRecommendation()

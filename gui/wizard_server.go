@@ -21,6 +21,7 @@ type serverStep struct {
 	test    *connTest
 	source  *widget.Label
 	notes   *widget.Label
+	confirm *widget.Check // shown when discovery's answer must be confirmed before use
 	looking *fyne.Container
 	// alternatives are further guesses to try when the server is unreachable.
 	alternatives *fyne.Container
@@ -46,11 +47,13 @@ func (s *serverStep) buildUI() {
 	s.source = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	s.notes = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
 	s.notes.Hide()
+	s.confirm = widget.NewCheck("", func(bool) { s.test.reset() })
+	s.confirm.Hide()
 	bar := widget.NewProgressBarInfinite()
 	s.looking = container.NewVBox(widget.NewLabel(lang.L("Looking up the server settings of your provider…")), bar)
 	s.looking.Hide()
 	s.alternatives = container.NewHBox()
-	s.obj = container.NewVBox(s.looking, s.source, s.notes, s.form.form, s.test.box, s.alternatives)
+	s.obj = container.NewVBox(s.looking, s.source, s.confirm, s.notes, s.form.box, s.test.box, s.alternatives)
 }
 
 func (s *serverStep) title() string              { return lang.L("Incoming mail server") }
@@ -63,6 +66,7 @@ func (s *serverStep) enter() {
 
 func (s *serverStep) onEdited() {
 	s.edited = true
+	s.confirm.Hide() // the user typed the settings: nothing from discovery to confirm
 	s.pinned = ""
 	s.test.reset()
 }
@@ -101,6 +105,8 @@ func (s *serverStep) prefill() {
 	s.filled = key
 	s.pinned = ""
 	s.notes.Hide()
+	s.confirm.Hide()
+	s.confirm.SetChecked(false)
 	s.alternatives.Objects = nil
 	_, domain, _ := strings.Cut(email, "@")
 	if c, ok := w.discovery.Best(p); ok {
@@ -109,12 +115,14 @@ func (s *serverStep) prefill() {
 			user = email
 		}
 		s.form.set(p, c.Host, c.Port, c.Security, user, false)
-		s.source.SetText(lang.L("Found in: {{.Source}}. You can change these settings.", map[string]any{"Source": c.Source}))
+		s.source.SetText(lang.L("Found in {{.Source}}. You can change these settings.", map[string]any{"Source": sourceText(c)}))
+		s.source.Importance = widget.LowImportance
 		if c.NeedsConfirmation {
-			s.source.SetText(s.source.Text + " " + c.ConfirmReason)
+			s.source.SetText(s.source.Text + " " + confirmText(c))
 			s.source.Importance = widget.WarningImportance
-		} else {
-			s.source.Importance = widget.LowImportance
+			s.confirm.Text = lang.L("I checked that {{.Host}} is my provider's server (for example on its help page)", map[string]any{"Host": c.Host})
+			s.confirm.Show()
+			s.confirm.Refresh()
 		}
 		s.test.notes = c.Notes
 		if len(c.Notes) > 0 {
@@ -123,7 +131,7 @@ func (s *serverStep) prefill() {
 		}
 	} else {
 		s.form.set(p, guessHosts(p, domain)[0], 0, accounts.TLS, email, false)
-		s.source.Importance = widget.LowImportance
+		s.source.Importance = widget.MediumImportance
 		s.source.SetText(lang.L("Postfach could not find your provider's settings and filled in the usual names. Please compare them with your provider's help page."))
 		s.test.notes = nil
 	}
@@ -147,6 +155,9 @@ func (s *serverStep) settings() (accounts.Account, string, error) {
 	if a.Protocol == accounts.POP3 && a.Backup == nil {
 		// The connection test does not need the policy, but Validate does.
 		a.Backup = &accounts.BackupPolicy{Dir: "/", Schedule: accounts.DefaultSchedule(), Retention: accounts.DefaultRetention()}
+	}
+	if s.confirm.Visible() && !s.confirm.Checked {
+		return a, "", errors.New(lang.L("Please confirm the server first: Postfach sends your password only to a server you trust."))
 	}
 	if s.w.address.password.Text == "" {
 		return a, "", errors.New(lang.L("Enter the password on the first page."))
@@ -191,4 +202,48 @@ func (s *serverStep) offerAlternatives() {
 		}})
 	}
 	s.alternatives.Refresh()
+}
+
+// sourceText names a discovery source for people.
+func sourceText(c Candidate) string {
+	var s string
+	switch c.Source {
+	case "autoconfig", "autoconfig-wellknown":
+		s = lang.L("the provider's own settings")
+	case "autoconfig-http":
+		s = lang.L("the provider's settings, fetched without encryption")
+	case "builtin":
+		s = lang.L("Postfach's list of providers")
+	case "srv":
+		s = lang.L("the domain's DNS records")
+	case "mx":
+		s = lang.L("the settings of the domain's mail provider")
+	case "guess":
+		s = lang.L("a test of the usual server names")
+	default:
+		s = c.Source
+	}
+	if c.Provider != "" {
+		s += " (" + c.Provider + ")"
+	}
+	return s
+}
+
+// confirmText says why a discovered server must be confirmed.
+func confirmText(c Candidate) string {
+	var out []string
+	for _, code := range c.ConfirmCodes {
+		switch code {
+		case "http":
+			out = append(out, lang.L("These settings came over an unencrypted connection, so someone on the way could have changed them."))
+		case "other-domain":
+			out = append(out, lang.L("The server belongs to a different domain than your address."))
+		case "plaintext":
+			out = append(out, lang.L("This server is offered only without encryption."))
+		}
+	}
+	if len(out) == 0 && c.ConfirmReason != "" {
+		out = append(out, c.ConfirmReason)
+	}
+	return strings.Join(out, " ")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/secrets"
+	"github.com/postfach/postfach/backup"
 )
 
 func accountAdd(args []string, env *Env) int {
@@ -153,6 +154,9 @@ func accountRemove(args []string, env *Env) int {
 		if err := secrets.Delete(context.Background(), a.ID); err != nil {
 			fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(err))
 		}
+	}
+	if err := backup.Forget(env.Store.StateDir(), a.ID); err != nil {
+		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", err)
 	}
 	fmt.Fprintf(env.Stdout, "Removed account %q.\n", a.Name)
 	if a.Backup != nil {

@@ -82,40 +82,11 @@ func (c *Core) RemoveAccount(ctx context.Context, id string, keepBackup, keepPas
 	if !keepPassword {
 		errs = append(errs, secrets.Delete(ctx, a.ID))
 	}
+	errs = append(errs, backup.Forget(c.store.StateDir(), a.ID))
 	if !keepBackup && a.Backup != nil {
-		errs = append(errs, removeBackupFolder(a.Backup.Dir))
+		errs = append(errs, backup.RemoveFolder(a.Backup.Dir))
 	}
 	return errors.Join(errs...)
-}
-
-// removeBackupFolder deletes what Postfach wrote into a backup folder: the Maildir
-// (cur, new, tmp, and Maildir++ sub-folders, which start with a dot) and Postfach's
-// .postfach. Anything else the user keeps there stays, and so does the folder then. A
-// folder without Postfach's marker is left alone: the setting may point at a folder the
-// user also uses otherwise.
-func removeBackupFolder(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, ".postfach", "store.json")); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil // never backed up, or already gone
-		}
-		return err
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if n == "cur" || n == "new" || n == "tmp" || (strings.HasPrefix(n, ".") && e.IsDir()) {
-			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
-				return err
-			}
-		}
-	}
-	if rest, _ := os.ReadDir(dir); len(rest) > 0 {
-		return nil // the user's own files remain, and with them the folder
-	}
-	return os.Remove(dir)
 }
 
 // Discover implements gui.Core. A lookup that found nothing still returns its log.

@@ -1,0 +1,63 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/backup"
+)
+
+// BenchmarkEngine runs the backup engine (backup.Run) in-process on the benchmark
+// mailbox: no binary, no keyring, no process start-up — what is left is the protocol,
+// the Maildir and the index. It exists for profiling:
+//
+//	BENCH_MESSAGES=10000 go test -run '^$' -bench Engine -benchtime 1x \
+//	    -cpuprofile cpu.out -memprofile mem.out ./bench/
+//	go tool pprof -top bench.test cpu.out
+func BenchmarkEngine(b *testing.B) {
+	m := benchMailbox(b)
+	for _, tc := range []struct {
+		name     string
+		security accounts.Security
+		port     int
+	}{
+		{"pop3", accounts.None, m.srv.POP3Port},
+		{"pop3s", accounts.TLS, m.srv.POP3SPort},
+	} {
+		b.Run("full/"+tc.name, func(b *testing.B) {
+			var heapPeak uint64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir, err := os.MkdirTemp("", "bench-engine")
+				if err != nil {
+					b.Fatal(err)
+				}
+				a := accounts.Account{Name: "bench", Email: "bench@example.org", Protocol: accounts.POP3,
+					Host: m.srv.Host, Port: tc.port, Security: tc.security, Username: m.user.Name,
+					AllowPlaintext: tc.security == accounts.None,
+					Backup: &accounts.BackupPolicy{Dir: filepath.Join(dir, "backup"), Schedule: accounts.Schedule{Kind: accounts.Off},
+						Retention: accounts.Retention{Mode: accounts.KeepForever}}}
+				a.Normalize()
+				runtime.GC()
+				b.StartTimer()
+				res, err := backup.Run(context.Background(), a, m.user.Password,
+					&backup.Options{StateDir: filepath.Join(dir, "state"), Roots: m.srv.CertPool})
+				b.StopTimer()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				heapPeak = max(heapPeak, ms.HeapSys)
+				if err != nil || res.New != m.count {
+					b.Fatalf("backup: %v, %d new, want %d", err, res.New, m.count)
+				}
+				os.RemoveAll(dir)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(m.count)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			b.ReportMetric(float64(heapPeak)/(1<<20), "HeapSys-MiB")
+		})
+	}
+}
