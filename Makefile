@@ -7,7 +7,7 @@
 GO        ?= go
 BIN       ?= postfach
 FYNE_TOOL ?= fyne.io/tools/cmd/fyne@v1.7.4
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 20000x
 # FyneApp.toml's [Migrations] fyneDo = true: `fyne build` sets this tag; plain go needs it.
 TAGS      ?= migrated_fynedo
 

@@ -10,7 +10,6 @@ package gui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -221,7 +220,7 @@ func (u *UI) loadHistory(a accounts.Account) {
 		return
 	}
 	hist, err := u.core.History(a.ID)
-	if err != nil && !errors.Is(err, ErrNotAvailable) {
+	if err != nil {
 		fyne.LogError("read backup history of "+a.Name, err)
 	}
 	fyne.Do(func() {

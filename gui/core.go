@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
@@ -56,10 +55,6 @@ type Core interface {
 	// physical disk as the operating system; known is false when that cannot be told.
 	OnSystemDisk(path string) (same, known bool)
 }
-
-// ErrNotAvailable is returned by a Core method whose core package is not part of this
-// build yet. The GUI shows it as "not available in this version" rather than as a failure.
-var ErrNotAvailable = errors.New("not available in this version of Postfach")
 
 // Discovery is what the server lookup found for an address.
 type Discovery struct {

@@ -172,9 +172,6 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 		p.Title = lang.L("An account with this name already exists")
 		p.Text = lang.L("Each account needs a name of its own.")
 		p.Hints = []string{lang.L("Choose another display name.")}
-	case errors.Is(err, ErrNotAvailable):
-		p.Title = lang.L("Not available yet")
-		p.Text = lang.L("This version of Postfach cannot do that yet.")
 	default:
 		p.Title = lang.L("Something went wrong")
 		p.Text = err.Error()

@@ -142,7 +142,7 @@ func (f *fakeCore) Quota(_ context.Context, id string, folders bool) (*QuotaRepo
 	}
 	q, ok := f.quota[id]
 	if !ok {
-		return nil, ErrNotAvailable
+		return nil, errors.New("fake: no quota for " + id)
 	}
 	c := *q
 	if !folders {
