@@ -46,6 +46,7 @@ func postfachBin(b testing.TB) string {
 			buildErr = err
 			return
 		}
+		processCleanups = append(processCleanups, func() { os.RemoveAll(dir) })
 		binPath = filepath.Join(dir, "postfach")
 		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
 		if err == nil {
@@ -123,7 +124,7 @@ func benchMailbox(b testing.TB) *mailbox {
 		if _, err := ceilingRun(mb, false, filepath.Join(warm, "Maildir"), filepath.Join(warm, "state")); err != nil {
 			b.Fatalf("warm-up pass: %v", err)
 		}
-		os.RemoveAll(warm)
+		removeAll(warm)
 		box = mb
 	})
 	if box == nil {
@@ -181,7 +182,11 @@ func BenchmarkBackup(b *testing.B) {
 		{"pop3s", "tls", m.srv.POP3SPort},
 	} {
 		setup := func(b *testing.B) string {
-			home := b.TempDir()
+			home, err := os.MkdirTemp(benchDir(), "bench-backup-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { removeAll(home) })
 			args := []string{"account", "add", "--name", "bench", "--email", "bench@example.org", "--protocol", "pop3",
 				"--host", m.srv.Host, "--port", strconv.Itoa(tc.port), "--security", tc.security, "--username", "bench",
 				"--password-stdin", "--backup-dir", filepath.Join(home, "backup"), "--keep-forever", "--schedule", "off"}
@@ -197,6 +202,7 @@ func BenchmarkBackup(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				home := setup(b)
+				settle()
 				b.StartTimer()
 				start := time.Now()
 				out, r := cli(b, bin, home, m, "", "backup", "--json")
@@ -212,6 +218,7 @@ func BenchmarkBackup(b *testing.B) {
 		b.Run("incremental/"+tc.name, func(b *testing.B) {
 			home := setup(b)
 			cli(b, bin, home, m, "", "backup", "--json")
+			settle()
 			var rss int64
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

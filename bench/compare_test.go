@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -204,12 +205,12 @@ func runComparison(b *testing.B) *report {
 // scratch up to t.attempts times in all.
 func sample(b *testing.B, m *mailbox, t tool, p proto, r *row) {
 	for attempt := 1; attempt <= t.attempts; attempt++ {
-		dir, err := os.MkdirTemp("", "bench-"+t.key+"-")
+		dir, err := os.MkdirTemp(benchDir(), "bench-"+t.key+"-")
 		if err != nil {
 			b.Fatal(err)
 		}
 		full, incr, err := sampleOnce(b, m, t, p, dir)
-		os.RemoveAll(dir)
+		removeAll(dir)
 		if err != nil {
 			r.failures = append(r.failures, err.Error())
 			fmt.Printf("bench: %-9s %-5s attempt %d FAILED: %s\n", t.key, p.name, attempt, firstLine(err.Error()))
@@ -231,6 +232,7 @@ func sampleOnce(b *testing.B, m *mailbox, t tool, p proto, dir string) (full, in
 	if inst.cleanup != nil {
 		defer inst.cleanup()
 	}
+	settle()
 	full, out, runErr := runTimed(inst.cmd())
 	if err := inst.check(out, runErr); err != nil {
 		return full, incr, fmt.Errorf("full run after %.1f s: %w", full.wall.Seconds(), err)
@@ -238,6 +240,7 @@ func sampleOnce(b *testing.B, m *mailbox, t tool, p proto, dir string) (full, in
 	if n := countMessages(inst.maildir); n != m.count {
 		return full, incr, fmt.Errorf("full run: %d messages in %s, want %d", n, inst.maildir, m.count)
 	}
+	settle()
 	incr, out, runErr = runTimed(inst.cmd())
 	if err := inst.check(out, runErr); err != nil {
 		return full, incr, fmt.Errorf("incremental run: %w", err)
@@ -247,6 +250,45 @@ func sampleOnce(b *testing.B, m *mailbox, t tool, p proto, dir string) (full, in
 	}
 	return full, incr, nil
 }
+
+// benchDir is where the clients write their backups: $BENCH_DIR (e.g. a freshly made
+// ext4 file system, for figures that do not depend on the history of /tmp), else the
+// default temporary directory.
+func benchDir() string { return os.Getenv("BENCH_DIR") }
+
+var lastRemoval time.Time
+
+// removeAll deletes a finished client's output and remembers when.
+func removeAll(dir string) {
+	os.RemoveAll(dir)
+	lastRemoval = time.Now()
+}
+
+// settle runs before every measured run, so that no client pays for another's leftovers:
+//   - sync(2) writes back what the previous client left dirty (the unsynced ceiling leaves
+//     ~700 MB; Postfach's syncfs and every fsync-based client would otherwise flush it
+//     inside their own measurement — Postfach measured 2.5× slower right after the ceiling);
+//   - then it waits until 6 s after the last deletion: ext4 skips inodes freed in the
+//     last 5 s (300 s while their inode-table block is dirty) when it allocates new ones
+//     (ialloc.c recently_deleted), so creating 10,000 files right after deleting 10,000
+//     costs seconds of system time in find_inode_bit/recently_deleted, for every client.
+func settle() {
+	syscall.Sync()
+	if d := 6*time.Second - time.Since(lastRemoval); d > 0 {
+		time.Sleep(d)
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			if l, err := strconv.ParseFloat(f[0], 64); err == nil {
+				loads = append(loads, l)
+			}
+		}
+	}
+}
+
+// loads holds the 1-minute load average seen before each measured run: on a shared
+// machine, figures taken under load are not comparable.
+var loads []float64
 
 // runTimed runs cmd and returns its wall time and peak RSS.
 //
@@ -705,6 +747,14 @@ func (rep *report) print() {
 		m.count, float64(m.bytes)/1e6, float64(m.wire)/1e6, m.srv.Host, runtime.NumCPU())
 	p("Median of %d runs (Postfach, ceiling) / %d (fetchmail, getmail6); MB/s = 10^6 wire bytes per second.\n", rep.rounds, rep.slow)
 	p("× Postfach = the client's full-backup time divided by Postfach's (same protocol): >1 means slower than Postfach.\n")
+	if len(loads) > 0 {
+		l := slices.Sorted(slices.Values(loads))
+		p("Load average (1 min) before the measured runs: min %.2f, median %.2f, max %.2f (%d CPUs; other jobs on the machine skew the figures).\n",
+			l[0], l[(len(l)-1)/2], l[len(l)-1], runtime.NumCPU())
+	}
+	if d := benchDir(); d != "" {
+		p("Backups written under BENCH_DIR=%s.\n", d)
+	}
 	p("%s\n\n", rep.binNote)
 	p("| protocol | client | full backup | msg/s | MB/s | × Postfach | incremental | peak RSS | runs ok |\n")
 	p("|---|---|---:|---:|---:|---:|---:|---:|---|\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Postfach's backup benchmarks against a private Dovecot (10,000 messages, ~650 MB)
+# Runs Postfach's backup benchmarks against a private Dovecot (10,000 messages, ~700 MB)
 # inside a D-Bus session with gnome-keyring, then compares Postfach with fetchmail,
 # getmail6 and a minimal pipelined POP3 reader (the ceiling) and prints one table.
 #
@@ -11,6 +11,12 @@
 #   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,fetchmail,getmail,getmail-patched)
 #   BENCH_PROTOS=a,b     only these protocols (POP3,POP3S)
 #   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
+#   BENCH_DIR=DIR        where the clients write (default: TMPDIR). A fresh file system
+#                        gives steadier figures than a /tmp that other jobs churn, e.g.
+#                          truncate -s 16G /var/tmp/b.img && mkfs.ext4 -q /var/tmp/b.img
+#                          mount -o loop /var/tmp/b.img /mnt/b && BENCH_DIR=/mnt/b make bench
+# Each client runs alone: the machine should be otherwise idle (client and Dovecot share
+# the CPUs), and the table reports the load average seen during the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
