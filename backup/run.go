@@ -131,9 +131,11 @@ func (r *runner) run(ctx context.Context) error {
 	defer lock.Unlock()
 	// Remember the folder's identity before touching the server, so that a later run
 	// notices if this folder disappears or is swapped.
-	st.Dir, st.StoreID = r.f.root, r.f.marker.ID
-	if err := saveState(r.o.StateDir, r.acct.ID, st); err != nil {
-		return err
+	if st.Dir != r.f.root || st.StoreID != r.f.marker.ID {
+		st.Dir, st.StoreID = r.f.root, r.f.marker.ID
+		if err := saveState(r.o.StateDir, r.acct.ID, st); err != nil {
+			return err
+		}
 	}
 	if err := r.f.md.CleanTmp(); err != nil {
 		return err
