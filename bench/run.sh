@@ -11,10 +11,12 @@
 #   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,fetchmail,getmail,getmail-patched)
 #   BENCH_PROTOS=a,b     only these protocols (POP3,POP3S)
 #   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
-#   BENCH_DIR=DIR        where the clients write (default: TMPDIR). A fresh file system
-#                        gives steadier figures than a /tmp that other jobs churn, e.g.
-#                          truncate -s 16G /var/tmp/b.img && mkfs.ext4 -q /var/tmp/b.img
-#                          mount -o loop /var/tmp/b.img /mnt/b && BENCH_DIR=/mnt/b make bench
+#   BENCH_DIR=DIR        where the clients write (default: TMPDIR); needs ~25 GB free to
+#                        keep every output until the end (less: outputs are deleted as
+#                        they finish, with a pause before the next client). Durability
+#                        costs depend on this file system: a loop-mounted image makes
+#                        every sync dearer, a /tmp that other jobs churn makes file
+#                        creation dearer.
 # Each client runs alone: the machine should be otherwise idle (client and Dovecot share
 # the CPUs), and the table reports the load average seen during the run.
 set -euo pipefail

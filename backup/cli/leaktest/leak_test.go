@@ -231,9 +231,11 @@ func TestCredentialLeakSweep(t *testing.T) {
 	s.mustFail("", "quota", "pin-imaps")
 
 	// Runs killed in the middle of the login: the proxy stops forwarding the server's
-	// answers once the client has sent its k-th encrypted record (k=1 is the TLS Finished,
-	// then the capability request, the authentication, ...), the test samples the stuck
-	// process, then kills it. One kill is SIGQUIT, whose goroutine dump goes to stderr.
+	// answers once the client has sent its k-th encrypted record, the test samples the
+	// stuck process, then kills it. k=1 is the TLS Finished, 2 the capability request,
+	// 3 the login itself (POP3 AUTH PLAIN, IMAP LOGIN: the goroutine dumps show the client
+	// waiting in authPlain / Login), 4 what follows. The k=3 kill is SIGQUIT, whose
+	// goroutine dump goes to stderr and is searched like every other output.
 	for _, k := range []struct {
 		acct  string
 		args  []string
@@ -453,7 +455,7 @@ func (s *sweep) killDuringLogin(p *recProxy, rec int, sig syscall.Signal, args .
 		if r.exit == 0 {
 			s.t.Errorf("postfach %s stalled after record %d but exited 0 after %v", strings.Join(args, " "), rec, sig)
 		}
-		s.t.Logf("postfach %s: stuck after its encrypted record %d, killed with %v (exit %d)", strings.Join(args, " "), rec, sig, r.exit)
+		s.t.Logf("postfach %s: stuck after its encrypted record %d, killed with signal %d (exit %d)", strings.Join(args, " "), rec, sig, r.exit)
 	case r := <-exited:
 		// The session needed fewer records than rec: nothing to stall.
 		s.t.Logf("postfach %s finished (exit %d) before sending encrypted record %d", strings.Join(args, " "), r.exit, rec)
