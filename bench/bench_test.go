@@ -27,18 +27,15 @@ import (
 var (
 	buildOnce sync.Once
 	binPath   string
-	binIsGUI  bool // built from the module root (the desktop app), not bench/cmd/postfach-cli
 	buildErr  error
 )
 
-// postfachBin builds the binary once per benchmark process: the real desktop binary from
-// the module root, or — while the repository has no main package there — the same command
-// line without the GUI (bench/cmd/postfach-cli, which calls the same cli.Main).
-// POSTFACH_BIN names a prebuilt binary instead.
+// postfachBin builds the real desktop binary once per benchmark process (with the same
+// build tag `make build` uses). POSTFACH_BIN names a prebuilt binary instead.
 func postfachBin(b testing.TB) string {
 	buildOnce.Do(func() {
 		if p := os.Getenv("POSTFACH_BIN"); p != "" {
-			binPath, binIsGUI = p, true
+			binPath = p
 			return
 		}
 		dir, err := os.MkdirTemp("", "postfach-bench")
@@ -48,18 +45,8 @@ func postfachBin(b testing.TB) string {
 		}
 		processCleanups = append(processCleanups, func() { os.RemoveAll(dir) })
 		binPath = filepath.Join(dir, "postfach")
-		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
-		if err == nil {
-			binIsGUI = true
-			return
-		}
-		if !bytes.Contains(out, []byte("no Go files")) {
+		if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", binPath, "..").CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		out, err = exec.Command("go", "build", "-o", binPath, "./cmd/postfach-cli").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/postfach-cli: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {

@@ -137,9 +137,6 @@ func runComparison(b *testing.B) *report {
 	m := benchMailbox(b)
 	rep := &report{m: m, rounds: envInt("BENCH_ROUNDS", 3), slow: envInt("BENCH_SLOW_ROUNDS", 1)}
 	rep.binNote = "postfach: the desktop binary built from the module root"
-	if !binIsGUI {
-		rep.binNote = "postfach: bench/cmd/postfach-cli (the module root has no main package yet; same cli.Main code path, no GUI)"
-	}
 	rep.fetchmailLabel, rep.getmailLabel = toolVersion("fetchmail"), toolVersion("getmail")
 	ensureTools(b)
 	mda := buildHelper(b, "./cmd/maildirmda")
@@ -166,9 +163,6 @@ func runComparison(b *testing.B) *report {
 			prepare: func(b *testing.B, m *mailbox, p proto, dir string) (*installation, error) {
 				return prepareGetmail(b, m, p, dir, patchedGetmail(b))
 			}},
-	}
-	if !binIsGUI {
-		tools = slices.DeleteFunc(tools, func(t tool) bool { return t.key == "postfach-cli" }) // the same binary
 	}
 	if only := os.Getenv("BENCH_TOOLS"); only != "" {
 		tools = slices.DeleteFunc(tools, func(t tool) bool { return !slices.Contains(strings.Split(only, ","), t.key) })

@@ -349,7 +349,7 @@ func postfachBinary(t *testing.T) (string, []string) {
 		return p, nil
 	}
 	bin := filepath.Join(t.TempDir(), "postfach")
-	out, err := exec.Command("go", "build", "-o", bin, "../../..").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, "../../..").CombinedOutput()
 	if err == nil {
 		return bin, nil
 	}

@@ -1,7 +1,6 @@
 // Command postfach-cli is Postfach's command line without the desktop app: exactly the
-// code path `postfach backup` runs, built without cgo or Fyne. The benchmarks and the
-// credential-leak sweep fall back to it while the repository has no desktop main
-// package (the real binary dispatches command-line arguments to the same cli.Main).
+// code path `postfach backup` runs, built without cgo or Fyne. The benchmark table shows
+// it beside the real binary to separate the engine's memory from what linking Fyne costs.
 package main
 
 import (
