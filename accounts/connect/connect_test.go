@@ -57,14 +57,15 @@ func TestConnectionTest(t *testing.T) {
 	u := srv.AddUser(t, "conn", "right", 10)
 	ctx := context.Background()
 	roots := &Options{Roots: srv.CertPool, Timeout: 5 * time.Second}
-	cases := []struct {
+	type connCase struct {
 		name    string
 		acct    accounts.Account
 		pw      string
 		opts    *Options
 		wantErr error
 		caps    string
-	}{
+	}
+	cases := []connCase{
 		{"POP3S", account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name), u.Password, roots, nil, "UIDL"},
 		{"POP3 STLS", account(accounts.POP3, srv.Host, srv.POP3Port, accounts.StartTLS, u.Name), u.Password, roots, nil, "UIDL"},
 		{"IMAPS", account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name), u.Password, roots, nil, "QUOTA"},
@@ -82,24 +83,10 @@ func TestConnectionTest(t *testing.T) {
 	}
 	pinned := account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name)
 	pinned.PinnedSHA256 = srv.CertSHA256
-	cases = append(cases, struct {
-		name    string
-		acct    accounts.Account
-		pw      string
-		opts    *Options
-		wantErr error
-		caps    string
-	}{"POP3S pinned", pinned, u.Password, nil, nil, "UIDL"})
+	cases = append(cases, connCase{"POP3S pinned", pinned, u.Password, nil, nil, "UIDL"})
 	plainNoOptIn := account(accounts.POP3, srv.Host, srv.POP3Port, accounts.None, u.Name)
 	plainNoOptIn.AllowPlaintext = false
-	cases = append(cases, struct {
-		name    string
-		acct    accounts.Account
-		pw      string
-		opts    *Options
-		wantErr error
-		caps    string
-	}{"plaintext without opt-in", plainNoOptIn, u.Password, roots, mailerr.ErrPlaintextRefused, ""})
+	cases = append(cases, connCase{"plaintext without opt-in", plainNoOptIn, u.Password, roots, mailerr.ErrPlaintextRefused, ""})
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
