@@ -248,8 +248,11 @@ func (ix *Index) Close() error {
 // Parse decodes journal bytes. It returns the index and how many bytes form complete
 // lines (a torn last line is excluded, not an error).
 func Parse(data []byte) (*Index, int, error) {
-	ix := &Index{entries: make(map[string]*Entry), gens: make(map[string]int)}
 	complete := bytes.LastIndexByte(data, '\n') + 1
+	// Sized up front: an incremental run parses the whole index, and map growth was a
+	// large part of that.
+	n := bytes.Count(data[:complete], []byte{'\n'})
+	ix := &Index{entries: make(map[string]*Entry, n), gens: make(map[string]int, n)}
 	sc := bufio.NewScanner(bytes.NewReader(data[:complete]))
 	sc.Buffer(make([]byte, 0, 512), 4096)
 	first := true
@@ -351,7 +354,8 @@ func writeRecord(w *bytes.Buffer, r Record) {
 }
 
 func parseRecord(line string) (Record, error) {
-	f := strings.Split(line, " ")
+	var fields [8]string
+	f := splitFields(line, fields[:0])
 	if len(f) < 2 || len(f[0]) != 1 || !validUIDL(f[1]) {
 		return Record{}, errors.New("malformed record")
 	}
@@ -390,6 +394,20 @@ func parseRecord(line string) (Record, error) {
 		}
 	}
 	return r, err
+}
+
+// splitFields splits a record at single spaces into buf, without allocating; more than
+// cap(buf) fields are reported as cap(buf)+1 so the count check rejects them.
+func splitFields(line string, buf []string) []string {
+	for len(buf) < cap(buf)-1 {
+		i := strings.IndexByte(line, ' ')
+		if i < 0 {
+			return append(buf, line)
+		}
+		buf = append(buf, line[:i])
+		line = line[i+1:]
+	}
+	return append(buf, line, "")
 }
 
 func parseUnix(s string) (time.Time, error) {
