@@ -281,16 +281,13 @@ func (r *runner) plan(list *listing) ([]message, error) {
 	var todo []message
 	for _, m := range list.msgs {
 		e := r.ix.Get(m.UIDL)
-		switch {
-		case e != nil && e.Deleted.IsZero():
+		if e != nil && e.Deleted.IsZero() {
 			r.res.AlreadyHad++
 			continue
-		case e != nil:
-			// The server reused a UIDL we saw deleted: a different message.
-			m.Gen = r.ix.NextGen(m.UIDL)
-		default:
-			m.Gen = r.ix.NextGen(m.UIDL)
 		}
+		// New, or a UIDL the server reused after we saw it deleted (a different
+		// message): either way a generation no earlier copy used.
+		m.Gen = r.ix.NextGen(m.UIDL)
 		todo = append(todo, m)
 	}
 	if len(todo) == 0 {

@@ -35,13 +35,13 @@ func History(stateDir, accountID string) ([]Result, error) {
 
 // LastSuccess returns the start time of the newest successful run in a history, or the
 // zero time.
-func LastSuccess(history []Result) (Result, bool) {
+func LastSuccess(history []Result) time.Time {
 	for i := len(history) - 1; i >= 0; i-- {
 		if history[i].OK() {
-			return history[i], true
+			return history[i].Started
 		}
 	}
-	return Result{}, false
+	return time.Time{}
 }
 
 func statePath(stateDir, accountID string) string {

@@ -238,7 +238,7 @@ func (u *UI) lastSuccess(id string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return lastOK(hist), nil
+	return backup.LastSuccess(hist), nil
 }
 
 // showMain brings the main window to the front (tray "Open Postfach").

@@ -34,7 +34,7 @@ type accountStatus struct {
 
 func (st *accountStatus) setHistory(h []backup.Result) {
 	st.history = h
-	st.lastOK = lastOK(h)
+	st.lastOK = backup.LastSuccess(h)
 	st.last = nil
 	if len(h) > 0 {
 		st.last = &h[len(h)-1]
@@ -49,15 +49,6 @@ func (st *accountStatus) addRun(r backup.Result) {
 		st.lastOK = r.Started
 		st.overdue = false
 	}
-}
-
-func lastOK(h []backup.Result) time.Time {
-	for i := len(h) - 1; i >= 0; i-- {
-		if h[i].OK() {
-			return h[i].Started
-		}
-	}
-	return time.Time{}
 }
 
 // onJobEvent receives the scheduler's events on its goroutine and applies them on the

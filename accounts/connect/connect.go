@@ -10,6 +10,7 @@ package connect
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"time"
 
@@ -42,10 +43,10 @@ func (o *Options) withDefaults() Options {
 	return r
 }
 
-// TLSConfig returns the TLS configuration for an account's server.
-func TLSConfig(a accounts.Account, opts *Options) *trust.Options {
-	o := opts.withDefaults()
-	return &trust.Options{PinnedSHA256: a.PinnedSHA256, Roots: o.Roots}
+// tlsConfig returns the TLS configuration for an account's server: its pinned
+// certificate, if any, else the roots.
+func tlsConfig(a accounts.Account, o Options) *tls.Config {
+	return trust.Config(a.Host, &trust.Options{PinnedSHA256: a.PinnedSHA256, Roots: o.Roots})
 }
 
 // POP3 connects to a POP3 account's server and logs in. The caller owns the client.
@@ -53,7 +54,7 @@ func POP3(ctx context.Context, a accounts.Account, password string, opts *Option
 	o := opts.withDefaults()
 	c, err := pop3.Dial(ctx, a.Addr(), &pop3.Options{
 		Security:       pop3Security(a.Security),
-		TLSConfig:      trust.Config(a.Host, TLSConfig(a, &o)),
+		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
 	})
@@ -72,7 +73,7 @@ func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
 	o := opts.withDefaults()
 	return &quota.Options{
 		Security:       string(a.Security),
-		TLSConfig:      trust.Config(a.Host, TLSConfig(a, &o)),
+		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
 	}

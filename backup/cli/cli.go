@@ -134,6 +134,21 @@ func parse(fs *flag.FlagSet, args []string, env *Env) ([]string, int, bool) {
 	}
 }
 
+// parseAccounts parses a command line of flags and account names and returns the named
+// accounts, or all accounts keep accepts when none is named. ok false means the command
+// is over and returns code (a usage error or a failure, already reported).
+func parseAccounts(fs *flag.FlagSet, args []string, env *Env, keep func(accounts.Account) bool) ([]accounts.Account, int, bool) {
+	names, code, ok := parse(fs, args, env)
+	if !ok {
+		return nil, code, false
+	}
+	accts, err := selectAccounts(env, names, keep)
+	if err != nil {
+		return nil, fail(env, err), false
+	}
+	return accts, 0, true
+}
+
 // selectAccounts returns the named accounts, or all of them (filtered by keep) when no
 // name is given.
 func selectAccounts(env *Env, names []string, keep func(accounts.Account) bool) ([]accounts.Account, error) {

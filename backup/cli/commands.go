@@ -76,13 +76,9 @@ type backupJSON struct {
 func backupCmd(args []string, env *Env) int {
 	fs := newFlags("backup")
 	asJSON := fs.Bool("json", false, "")
-	names, code, ok := parse(fs, args, env)
+	accts, code, ok := parseAccounts(fs, args, env, isPOP3)
 	if !ok {
 		return code
-	}
-	accts, err := selectAccounts(env, names, isPOP3)
-	if err != nil {
-		return fail(env, err)
 	}
 	if len(accts) == 0 {
 		fmt.Fprintln(env.Stderr, "postfach: no POP3 account to back up")
@@ -167,13 +163,9 @@ func toJSON(a accounts.Account, r *backup.Result) backupJSON {
 func verifyCmd(args []string, env *Env) int {
 	fs := newFlags("verify")
 	asJSON := fs.Bool("json", false, "")
-	names, code, ok := parse(fs, args, env)
+	accts, code, ok := parseAccounts(fs, args, env, isPOP3)
 	if !ok {
 		return code
-	}
-	accts, err := selectAccounts(env, names, isPOP3)
-	if err != nil {
-		return fail(env, err)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
@@ -235,13 +227,9 @@ func quotaCmd(args []string, env *Env) int {
 	fs := newFlags("quota")
 	asJSON := fs.Bool("json", false, "")
 	folders := fs.Bool("folders", false, "")
-	names, code, ok := parse(fs, args, env)
+	accts, code, ok := parseAccounts(fs, args, env, isIMAP)
 	if !ok {
 		return code
-	}
-	accts, err := selectAccounts(env, names, isIMAP)
-	if err != nil {
-		return fail(env, err)
 	}
 	if len(accts) == 0 {
 		fmt.Fprintln(env.Stderr, "postfach: no IMAP account")
