@@ -53,7 +53,7 @@ type crashJob struct {
 	StateDir string
 	CertFile string
 	Clock    time.Time
-	Batch    int // batchMessages in the child
+	Batch    int // Options.batch in the child
 	// Kill at the Occurrence-th call of failpoint Step, or at the Nth failpoint call of any
 	// step; neither set: no kill.
 	Step       string
@@ -79,9 +79,6 @@ func TestCrashChild(t *testing.T) {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(pem)
-	if job.Batch > 0 {
-		batchMessages = job.Batch
-	}
 	var trace *os.File
 	if job.Trace != "" {
 		if trace, err = os.OpenFile(job.Trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
@@ -91,7 +88,7 @@ func TestCrashChild(t *testing.T) {
 	counts := map[string]int{}
 	total := 0
 	opts := &Options{StateDir: job.StateDir, Roots: roots, Timeout: 20 * time.Second,
-		Now: func() time.Time { return job.Clock }}
+		Now: func() time.Time { return job.Clock }, batch: job.Batch}
 	opts.failpoint = func(step string) {
 		counts[step]++
 		total++
