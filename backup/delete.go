@@ -167,6 +167,7 @@ func (r *runner) proveOnServer(ctx context.Context, list *listing, cands []index
 		if err != nil {
 			return nil, err
 		}
+		r.failpoint("after-top-check")
 		for _, num := range nums {
 			if matched[num] {
 				verified = append(verified, byNum[num])

@@ -19,6 +19,7 @@ const damagedDir = "damaged"
 // it; one that now matches (a read error that went away) stays.
 func (r *runner) checkSuspects(names []string) error {
 	r.checked = make(map[string]bool, len(names))
+	r.healing = make(map[string]bool)
 	if len(names) == 0 {
 		return nil
 	}
@@ -42,6 +43,7 @@ func (r *runner) checkSuspects(names []string) error {
 			return err
 		}
 		forget = append(forget, index.Record{Op: 'L', Entry: e})
+		r.healing[e.UIDL] = true
 	}
 	// The forgotten entries' files are gone from the Maildir now, so plan finds the
 	// UIDLs unknown and downloads them (with a new generation) if the server has them.

@@ -71,8 +71,10 @@ type runner struct {
 	// Maildir, as scanned at the start of the run and kept up to date by it.
 	files map[string]string
 	keys  map[maildir.Key]string
-	// checked are suspect files (from Verify) this run re-hashed.
+	// checked are suspect files (from Verify) this run re-hashed; healing are the UIDLs
+	// whose copies among them were damaged, forgotten, and are to be downloaded again.
 	checked map[string]bool
+	healing map[string]bool
 	// rebuilt means the index was rebuilt from the files this run: deletions wait for
 	// the next run, when the rebuilt index has been reconciled with the server once.
 	rebuilt bool
@@ -333,7 +335,9 @@ func (r *runner) plan(list *listing) ([]message, error) {
 	for _, m := range list.msgs {
 		e := r.ix.Get(m.UIDL)
 		switch {
-		case e == nil || !e.Deleted.IsZero():
+		case e == nil:
+			m.heal = r.healing[m.UIDL]
+		case !e.Deleted.IsZero():
 		case r.files[e.File] == "":
 			forget = append(forget, index.Record{Op: 'L', Entry: *e})
 			m.heal = true
@@ -534,6 +538,7 @@ func (r *runner) commit() error {
 		if err := r.setAside(c.rel, c.uidl); err != nil {
 			return err
 		}
+		r.failpoint("after-set-aside")
 	}
 	r.aside = nil
 	now := r.o.Now()
