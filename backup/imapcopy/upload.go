@@ -1,0 +1,415 @@
+package imapcopy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/quota"
+)
+
+// Errors of Upload that the assistants branch on.
+var (
+	// ErrWontFit means the plan found less free quota than the messages need; nothing
+	// was uploaded.
+	ErrWontFit = errors.New("the messages do not fit into the free quota")
+	// ErrVerify means a message the journal records as uploaded is missing on the server
+	// or has another size (deleted or changed by another client since).
+	ErrVerify = errors.New("uploaded message not found on the server")
+)
+
+// Dial opens a logged-in session. Upload dials again when the server closed the
+// connection after refusing one message; the session's deadline bounds each connection.
+type Dial func(ctx context.Context) (*quota.Session, error)
+
+// Plan is what an upload would do, for the assistant to show before it starts.
+type Plan struct {
+	Mailbox string
+	// Messages and Bytes are what will be uploaded (the CRLF form, which the quota is
+	// charged), without the messages over the limit.
+	Messages int
+	Bytes    int64
+	// AlreadyUploaded are recorded in the journal of an earlier run; AlreadyOnServer
+	// were found on the server (same Message-ID and size, or same size and content).
+	AlreadyUploaded int
+	AlreadyOnServer int
+	// Duplicates are files whose content equals an earlier file's; they are recorded
+	// under its UID, not sent.
+	Duplicates int
+	// Largest is the largest message still to upload, LargestFile its path.
+	Largest     int64
+	LargestFile string
+	// AppendLimit is the server's APPENDLIMIT (RFC 7889), 0 when it announces none.
+	AppendLimit int64
+	// TooBig are the files larger than AppendLimit: they will be reported, not sent.
+	TooBig []string
+	// QuotaFree is the free storage in bytes, -1 when the server does not report quota.
+	QuotaFree int64
+	// Fits is false only when the quota is known and Bytes exceeds QuotaFree.
+	Fits bool
+
+	pending []source
+	found   map[string]uint32 // key -> UID of a message already on the server
+}
+
+// UploadOptions tune Upload.
+type UploadOptions struct {
+	// Journal is the journal file (created if missing, 0600). It must be the same file
+	// for every run of the same upload and must not live on the server being uploaded
+	// to. Required.
+	Journal string
+	// Progress, if set, is called after every message, on the caller's goroutine.
+	Progress func(Progress)
+}
+
+// Skipped is a message Upload did not send, and why.
+type Skipped struct {
+	File string
+	Size int64
+	Err  error
+}
+
+// UploadResult is what an upload did. Uploaded + Adopted + len(Skipped) + Remaining is
+// the plan's Messages + AlreadyOnServer + Duplicates + len(TooBig).
+type UploadResult struct {
+	Plan *Plan
+	// Uploaded were appended by this run; Adopted were already on the server and only
+	// recorded; Bytes is the size of the uploaded ones.
+	Uploaded, Adopted int
+	Bytes             int64
+	Skipped           []Skipped
+	// Remaining were not attempted because the run stopped (error, over quota, limit).
+	Remaining int
+	// Verified counts the journaled messages of this Maildir found on the server with
+	// their recorded size after the run.
+	Verified int
+}
+
+// PlanUpload reads the Maildir at srcDir, the journal and the target mailbox, and says
+// what Upload would do. It changes nothing anywhere.
+func PlanUpload(ctx context.Context, sess *quota.Session, srcDir, mailbox, journal string) (*Plan, error) {
+	entries, err := readUploadJournal(journal)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := sess.Select(ctx, mailbox)
+	if err != nil {
+		return nil, fmt.Errorf("plan upload: %w", err)
+	}
+	return plan(ctx, sess, sel, srcDir, entries)
+}
+
+func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir string, done map[string]uploadEntry) (*Plan, error) {
+	srcs, err := scanSource(srcDir)
+	if err != nil {
+		return nil, fmt.Errorf("plan upload: %w", err)
+	}
+	infos, err := sel.ListMessages(ctx, 1, "Message-ID")
+	if err != nil {
+		return nil, fmt.Errorf("plan upload: %w", err)
+	}
+	idx := newServerIndex(infos)
+	p := &Plan{Mailbox: sel.Name, QuotaFree: -1, Fits: true, found: map[string]uint32{}}
+	p.AppendLimit, _ = sess.AppendLimit()
+	planned := map[[32]byte]bool{}
+	for i := range srcs {
+		s := &srcs[i]
+		if e, ok := done[s.Key]; ok && e.UIDValidity == sel.UIDValidity {
+			p.AlreadyUploaded++
+			continue
+		}
+		uid, ok, err := idx.find(ctx, sel, s)
+		if err != nil {
+			return nil, fmt.Errorf("plan upload: %w", err)
+		}
+		if ok {
+			p.AlreadyOnServer++
+			p.found[s.Key] = uid
+			continue
+		}
+		if p.AppendLimit > 0 && s.Size > p.AppendLimit {
+			p.TooBig = append(p.TooBig, s.Path)
+			continue
+		}
+		p.pending = append(p.pending, *s)
+		if planned[s.SHA256] {
+			// The same content in a second file is one message: it is recorded under
+			// the UID the first copy gets, not sent again.
+			p.Duplicates++
+			continue
+		}
+		planned[s.SHA256] = true
+		p.Messages++
+		p.Bytes += s.Size
+		if s.Size > p.Largest {
+			p.Largest, p.LargestFile = s.Size, s.Path
+		}
+	}
+	roots, err := sess.Quota()
+	switch {
+	case errors.Is(err, mailerr.ErrQuotaUnsupported):
+	case err != nil:
+		return nil, fmt.Errorf("plan upload: %w", err)
+	default:
+		rep := quota.Report{Supported: true, Roots: roots}
+		if used, limit, ok := rep.Storage(); ok {
+			p.QuotaFree = max(limit-used, 0)
+			p.Fits = p.Bytes <= p.QuotaFree
+		}
+	}
+	return p, nil
+}
+
+func readUploadJournal(path string) (map[string]uploadEntry, error) {
+	if path == "" {
+		return nil, errors.New("upload: no journal file given")
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return map[string]uploadEntry{}, nil
+	}
+	j, err := openUploadJournalReadOnly(path)
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Upload appends the messages of the Maildir at srcDir to mailbox, following the plan it
+// makes first: if the messages do not fit the free quota it returns ErrWontFit before
+// sending anything. Messages are sent in the CRLF form (see crlfReader) with \Seen and the
+// other flags of their Maildir info, and an INTERNALDATE from their header (see
+// messageDate). Each message is recorded in the journal, durably, before the next one
+// is sent; a message already on the server is recorded, not sent again.
+//
+// A message over APPENDLIMIT or refused as too big is skipped and the rest is done. A
+// full mailbox ([OVERQUOTA]) or a server limit ([LIMIT]) stops the run with
+// quota.ErrOverQuota or quota.ErrLimit, and the result says what is left. Any other
+// error also stops it; a new run with the same journal resumes without duplicates.
+// At the end every journaled message of this Maildir is checked on the server.
+func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *UploadOptions) (*UploadResult, error) {
+	var o UploadOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Journal == "" {
+		return nil, errors.New("upload: no journal file given")
+	}
+	j, err := openUploadJournal(o.Journal)
+	if err != nil {
+		return nil, err
+	}
+	defer j.close()
+	u := &uploader{ctx: ctx, dial: dial, mailbox: mailbox, j: j, res: &UploadResult{}, progress: o.Progress}
+	defer u.closeSession()
+	if err := u.connect(); err != nil {
+		return u.res, err
+	}
+	p, err := plan(ctx, u.sess, u.sel, srcDir, j.entries)
+	if err != nil {
+		return u.res, err
+	}
+	u.res.Plan = p
+	if !p.Fits {
+		u.res.Remaining = p.Messages
+		return u.res, fmt.Errorf("upload to %s: %w: %d bytes needed, %d free", mailbox, ErrWontFit, p.Bytes, p.QuotaFree)
+	}
+	for _, path := range p.TooBig {
+		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: quota.ErrTooBig})
+	}
+	if err := u.adopt(srcDir, p); err != nil {
+		return u.res, err
+	}
+	if err := u.sendAll(p); err != nil {
+		return u.res, err
+	}
+	return u.res, u.verify(srcDir)
+}
+
+// uploader is the state of one Upload run.
+type uploader struct {
+	ctx      context.Context
+	dial     Dial
+	mailbox  string
+	sess     *quota.Session
+	sel      *quota.Selected
+	j        *uploadJournal
+	res      *UploadResult
+	progress func(Progress)
+}
+
+func (u *uploader) connect() error {
+	sess, err := u.dial(u.ctx)
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	u.sess = sess
+	sel, err := sess.Select(u.ctx, u.mailbox)
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	if u.sel != nil && sel.UIDValidity != u.sel.UIDValidity {
+		return fmt.Errorf("upload: %s was renumbered (UIDVALIDITY %d, was %d) during the upload; run it again",
+			u.mailbox, sel.UIDValidity, u.sel.UIDValidity)
+	}
+	u.sel = sel
+	return nil
+}
+
+func (u *uploader) closeSession() {
+	if u.sess != nil {
+		u.sess.Close()
+		u.sess = nil
+	}
+}
+
+// adopt journals the messages the plan found on the server already.
+func (u *uploader) adopt(srcDir string, p *Plan) error {
+	if len(p.found) == 0 {
+		return nil
+	}
+	srcs, err := scanSource(srcDir)
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	for _, s := range srcs {
+		uid, ok := p.found[s.Key]
+		if !ok {
+			continue
+		}
+		if err := u.j.add(uploadEntry{Key: s.Key, UIDValidity: u.sel.UIDValidity, UID: uid, Size: s.Size, SHA256: s.SHA256}); err != nil {
+			return err
+		}
+		u.res.Adopted++
+	}
+	return nil
+}
+
+func (u *uploader) sendAll(p *Plan) error {
+	sent := map[[32]byte]uploadEntry{} // content sent in this run -> its entry
+	total := p.Messages + p.AlreadyOnServer + p.Duplicates + len(p.TooBig)
+	for i, s := range p.pending {
+		if err := u.ctx.Err(); err != nil {
+			u.res.Remaining = len(p.pending) - i
+			return fmt.Errorf("upload: %w", err)
+		}
+		if e, ok := sent[s.SHA256]; ok && e.Size == s.Size {
+			e.Key = s.Key
+			if err := u.j.add(e); err != nil {
+				u.res.Remaining = len(p.pending) - i
+				return err
+			}
+			u.res.Adopted++
+		} else {
+			e, err := u.send(s)
+			switch {
+			case errors.Is(err, quota.ErrTooBig):
+				u.res.Skipped = append(u.res.Skipped, Skipped{File: s.Path, Size: s.Size, Err: err})
+				// A refusal may leave the connection unusable (see quota.Session.Append).
+				u.closeSession()
+				if err := u.connect(); err != nil {
+					u.res.Remaining = len(p.pending) - i - 1
+					return err
+				}
+			case err != nil:
+				u.res.Remaining = len(p.pending) - i
+				return fmt.Errorf("upload %s: %w", s.Path, err)
+			default:
+				sent[s.SHA256] = e
+				u.res.Uploaded++
+				u.res.Bytes += s.Size
+			}
+		}
+		if u.progress != nil {
+			u.progress(Progress{Folder: u.mailbox, Done: u.res.Uploaded + u.res.Adopted + len(u.res.Skipped),
+				Total: total, Bytes: u.res.Bytes, TotalBytes: p.Bytes})
+		}
+	}
+	return nil
+}
+
+// send appends one message, learns its UID and journals it.
+func (u *uploader) send(s source) (uploadEntry, error) {
+	e := uploadEntry{Key: s.Key, Size: s.Size, SHA256: s.SHA256}
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return e, err
+	}
+	defer f.Close()
+	before := u.sel.UIDNext
+	a, err := u.sess.Append(u.ctx, u.mailbox, newCRLFReader(f), s.Size, s.Flags, s.Date)
+	if err != nil {
+		return e, err
+	}
+	e.UIDValidity, e.UID = a.UIDValidity, a.UID
+	if e.UID == 0 {
+		// No UIDPLUS: find the new message among those after the old UIDNEXT.
+		if e.UIDValidity, e.UID, err = u.locate(s, before); err != nil {
+			return e, err
+		}
+	}
+	if e.UIDValidity != u.sel.UIDValidity {
+		return e, fmt.Errorf("%s was renumbered (UIDVALIDITY %d, was %d) during the upload; run it again",
+			u.mailbox, e.UIDValidity, u.sel.UIDValidity)
+	}
+	return e, u.j.add(e)
+}
+
+// locate finds the message just appended on a server without UIDPLUS: re-select (for a
+// fresh UIDNEXT), list the messages from the old UIDNEXT on, and match.
+func (u *uploader) locate(s source, from uint32) (uint32, uint32, error) {
+	sel, err := u.sess.Select(u.ctx, u.mailbox)
+	if err != nil {
+		return 0, 0, err
+	}
+	u.sel = sel
+	infos, err := sel.ListMessages(u.ctx, from, "Message-ID")
+	if err != nil {
+		return 0, 0, err
+	}
+	uid, ok, err := newServerIndex(infos).find(u.ctx, sel, &s)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !ok {
+		return 0, 0, fmt.Errorf("%w: the server accepted the message but does not list it", ErrVerify)
+	}
+	return sel.UIDValidity, uid, nil
+}
+
+// verify checks every journaled message of the Maildir at srcDir against the server.
+func (u *uploader) verify(srcDir string) error {
+	sel, err := u.sess.Select(u.ctx, u.mailbox)
+	if err != nil {
+		return fmt.Errorf("upload verify: %w", err)
+	}
+	infos, err := sel.ListMessages(u.ctx, 1)
+	if err != nil {
+		return fmt.Errorf("upload verify: %w", err)
+	}
+	sizes := make(map[uint32]int64, len(infos))
+	for _, in := range infos {
+		sizes[in.UID] = in.Size
+	}
+	keys, err := sourceKeys(srcDir)
+	if err != nil {
+		return fmt.Errorf("upload verify: %w", err)
+	}
+	var missing []string
+	for _, k := range keys {
+		e, ok := u.j.entries[k]
+		if !ok || e.UIDValidity != sel.UIDValidity {
+			continue
+		}
+		if size, ok := sizes[e.UID]; ok && size == e.Size {
+			u.res.Verified++
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("upload verify: %w: %d messages (first: %s)", ErrVerify, len(missing), missing[0])
+	}
+	return nil
+}
