@@ -5,15 +5,18 @@ import (
 	"io"
 )
 
-// crlfReader reads a message with every bare LF turned into CRLF: the one change Upload
-// makes to a message. IMAP hands messages out with CRLF line ends (RFC 9051 sections 2.3.4
-// and 6.3.12; Dovecot converts a bare LF itself), so the size given in APPEND, the quota
-// charge and RFC822.SIZE only agree when the client sends that form. Every other byte,
-// bare CR included, passes unchanged.
+// crlfReader reads a message in the form an IMAP server stores and hands out: the one
+// change Upload makes to a message. IMAP messages have CRLF line ends (RFC 9051 sections
+// 2.3.4 and 6.3.12), and servers rewrite what is not: Dovecot turns a bare LF into CRLF,
+// a run of CRs before LF into one CRLF ("\r\r\n" -> "\r\n"), and drops CRs at the very
+// end. NUL may not appear in an IMAP literal (RFC 3501 section 4.3); Dovecot hands it out
+// as 0x80, and so it is sent as 0x80. Sending that form already makes the APPEND size, the
+// quota charge, RFC822.SIZE and a later download agree byte for byte. A CR followed by
+// anything but LF passes unchanged, as does every other byte.
 type crlfReader struct {
 	r         *bufio.Reader
-	prevCR    bool
-	pendingLF bool
+	crs       int  // CRs read but not yet written: they may precede an LF
+	pendingLF bool // the LF of a CRLF whose CR was written
 }
 
 func newCRLFReader(r io.Reader) *crlfReader { return &crlfReader{r: bufio.NewReaderSize(r, 64<<10)} }
@@ -24,25 +27,40 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 		if c.pendingLF {
 			p[n] = '\n'
 			n++
-			c.pendingLF, c.prevCR = false, false
+			c.pendingLF = false
 			continue
 		}
 		b, err := c.r.ReadByte()
 		if err != nil {
+			// CRs at the very end are dropped (see above).
 			if n > 0 {
 				return n, nil
 			}
 			return 0, err
 		}
-		if b == '\n' && !c.prevCR {
+		switch {
+		case b == '\r':
+			c.crs++
+		case b == '\n':
+			c.crs = 0
 			p[n] = '\r'
 			n++
 			c.pendingLF = true
-			continue
+		case c.crs > 0:
+			// Bare CRs inside a line: written as they were, then b.
+			if err := c.r.UnreadByte(); err != nil {
+				return n, err
+			}
+			p[n] = '\r'
+			n++
+			c.crs--
+		case b == 0:
+			p[n] = 0x80
+			n++
+		default:
+			p[n] = b
+			n++
 		}
-		p[n] = b
-		n++
-		c.prevCR = b == '\r'
 	}
 	return n, nil
 }

@@ -15,6 +15,9 @@ var (
 	// ErrWontFit means the plan found less free quota than the messages need; nothing
 	// was uploaded.
 	ErrWontFit = errors.New("the messages do not fit into the free quota")
+	// ErrEmptyMessage marks a zero-byte file: IMAP servers refuse to store an empty
+	// message (Dovecot: "Can't save a zero byte message"), so it is reported, not sent.
+	ErrEmptyMessage = errors.New("empty message (0 bytes) cannot be stored over IMAP")
 	// ErrVerify means a message the journal records as uploaded is missing on the server
 	// or has another size (deleted or changed by another client since).
 	ErrVerify = errors.New("uploaded message not found on the server")
@@ -45,6 +48,8 @@ type Plan struct {
 	AppendLimit int64
 	// TooBig are the files larger than AppendLimit: they will be reported, not sent.
 	TooBig []string
+	// Empty are zero-byte files, which IMAP cannot store: reported, not sent.
+	Empty []string
 	// QuotaFree is the free storage in bytes, -1 when the server does not report quota.
 	QuotaFree int64
 	// Fits is false only when the quota is known and Bytes exceeds QuotaFree.
@@ -72,7 +77,7 @@ type Skipped struct {
 }
 
 // UploadResult is what an upload did. Uploaded + Adopted + len(Skipped) + Remaining is
-// the plan's Messages + AlreadyOnServer + Duplicates + len(TooBig).
+// the plan's Messages + AlreadyOnServer + Duplicates + len(TooBig) + len(Empty).
 type UploadResult struct {
 	Plan *Plan
 	// Uploaded were appended by this run; Adopted were already on the server and only
@@ -127,6 +132,10 @@ func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir 
 		if ok {
 			p.AlreadyOnServer++
 			p.found[s.Key] = uid
+			continue
+		}
+		if s.Size == 0 {
+			p.Empty = append(p.Empty, s.Path)
 			continue
 		}
 		if p.AppendLimit > 0 && s.Size > p.AppendLimit {
@@ -218,6 +227,9 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 	for _, path := range p.TooBig {
 		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: quota.ErrTooBig})
 	}
+	for _, path := range p.Empty {
+		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: ErrEmptyMessage})
+	}
 	if err := u.adopt(srcDir, p); err != nil {
 		return u.res, err
 	}
@@ -288,7 +300,7 @@ func (u *uploader) adopt(srcDir string, p *Plan) error {
 
 func (u *uploader) sendAll(p *Plan) error {
 	sent := map[[32]byte]uploadEntry{} // content sent in this run -> its entry
-	total := p.Messages + p.AlreadyOnServer + p.Duplicates + len(p.TooBig)
+	total := p.Messages + p.AlreadyOnServer + p.Duplicates + len(p.TooBig) + len(p.Empty)
 	for i, s := range p.pending {
 		if err := u.ctx.Err(); err != nil {
 			u.res.Remaining = len(p.pending) - i
