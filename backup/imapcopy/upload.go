@@ -192,9 +192,10 @@ func readUploadJournal(path string) (map[string]uploadEntry, error) {
 // messageDate). Each message is recorded in the journal, durably, before the next one
 // is sent; a message already on the server is recorded, not sent again.
 //
-// A message over APPENDLIMIT or refused as too big is skipped and the rest is done. A
-// full mailbox ([OVERQUOTA]) or a server limit ([LIMIT]) stops the run with
-// quota.ErrOverQuota or quota.ErrLimit, and the result says what is left. Any other
+// A message over APPENDLIMIT or refused as too big ([TOOBIG], or [LIMIT] as Dovecot
+// says) is skipped and the rest is done; three refusals in a row stop the run. A full
+// mailbox ([OVERQUOTA]) stops it with quota.ErrOverQuota, and the result says what is
+// left. Any other
 // error also stops it; a new run with the same journal resumes without duplicates.
 // At the end every journaled message of this Maildir is checked on the server.
 func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *UploadOptions) (*UploadResult, error) {
@@ -238,6 +239,10 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 	}
 	return u.res, u.verify(srcDir)
 }
+
+// maxRefusedInARow is how many messages in a row the server may refuse (too big, limit)
+// before Upload takes it for a limit that refuses everything and stops.
+const maxRefusedInARow = 3
 
 // uploader is the state of one Upload run.
 type uploader struct {
@@ -301,6 +306,7 @@ func (u *uploader) adopt(srcDir string, p *Plan) error {
 func (u *uploader) sendAll(p *Plan) error {
 	sent := map[[32]byte]uploadEntry{} // content sent in this run -> its entry
 	total := p.Messages + p.AlreadyOnServer + p.Duplicates + len(p.TooBig) + len(p.Empty)
+	refused := 0
 	for i, s := range p.pending {
 		if err := u.ctx.Err(); err != nil {
 			u.res.Remaining = len(p.pending) - i
@@ -316,7 +322,15 @@ func (u *uploader) sendAll(p *Plan) error {
 		} else {
 			e, err := u.send(s)
 			switch {
-			case errors.Is(err, quota.ErrTooBig):
+			case errors.Is(err, quota.ErrTooBig) || errors.Is(err, quota.ErrLimit):
+				// Dovecot refuses a message over quota_max_mail_size with [LIMIT], not
+				// [TOOBIG]: both are taken as "this message", until refusals in a row
+				// show a limit that refuses everything.
+				refused++
+				if refused >= maxRefusedInARow {
+					u.res.Remaining = len(p.pending) - i
+					return fmt.Errorf("upload %s: %d messages in a row refused: %w", s.Path, refused, err)
+				}
 				u.res.Skipped = append(u.res.Skipped, Skipped{File: s.Path, Size: s.Size, Err: err})
 				// A refusal may leave the connection unusable (see quota.Session.Append).
 				u.closeSession()
@@ -328,6 +342,7 @@ func (u *uploader) sendAll(p *Plan) error {
 				u.res.Remaining = len(p.pending) - i
 				return fmt.Errorf("upload %s: %w", s.Path, err)
 			default:
+				refused = 0
 				sent[s.SHA256] = e
 				u.res.Uploaded++
 				u.res.Bytes += s.Size
