@@ -67,6 +67,10 @@ type UploadOptions struct {
 	Journal string
 	// Progress, if set, is called after every message, on the caller's goroutine.
 	Progress func(Progress)
+
+	// failpoint, if set, is called at each durability step ("after-append" before the
+	// journal line, "after-journal"); the crash tests kill the process there.
+	failpoint func(step string)
 }
 
 // Skipped is a message Upload did not send, and why.
@@ -211,7 +215,10 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 		return nil, err
 	}
 	defer j.close()
-	u := &uploader{ctx: ctx, dial: dial, mailbox: mailbox, j: j, res: &UploadResult{}, progress: o.Progress}
+	u := &uploader{ctx: ctx, dial: dial, mailbox: mailbox, j: j, res: &UploadResult{}, progress: o.Progress, failpoint: o.failpoint}
+	if u.failpoint == nil {
+		u.failpoint = func(string) {}
+	}
 	defer u.closeSession()
 	if err := u.connect(); err != nil {
 		return u.res, err
@@ -246,14 +253,15 @@ const maxRefusedInARow = 3
 
 // uploader is the state of one Upload run.
 type uploader struct {
-	ctx      context.Context
-	dial     Dial
-	mailbox  string
-	sess     *quota.Session
-	sel      *quota.Selected
-	j        *uploadJournal
-	res      *UploadResult
-	progress func(Progress)
+	ctx       context.Context
+	dial      Dial
+	mailbox   string
+	sess      *quota.Session
+	sel       *quota.Selected
+	j         *uploadJournal
+	res       *UploadResult
+	progress  func(Progress)
+	failpoint func(string)
 }
 
 func (u *uploader) connect() error {
@@ -380,7 +388,12 @@ func (u *uploader) send(s source) (uploadEntry, error) {
 		return e, fmt.Errorf("%s was renumbered (UIDVALIDITY %d, was %d) during the upload; run it again",
 			u.mailbox, e.UIDValidity, u.sel.UIDValidity)
 	}
-	return e, u.j.add(e)
+	u.failpoint("after-append")
+	if err := u.j.add(e); err != nil {
+		return e, err
+	}
+	u.failpoint("after-journal")
+	return e, nil
 }
 
 // locate finds the message just appended on a server without UIDPLUS: re-select (for a
