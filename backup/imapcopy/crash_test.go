@@ -188,8 +188,8 @@ func TestDovecotUploadCrash(t *testing.T) {
 		writeSource(t, j.Src, msgs)
 		rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
 		kills := 0
-		for range 15 {
-			if !runUploadChild(t, j, time.Duration(20+rng.IntN(400))*time.Millisecond) {
+		for range 20 {
+			if !runUploadChild(t, j, time.Duration(10+rng.IntN(190))*time.Millisecond) {
 				break
 			}
 			kills++
