@@ -3,6 +3,7 @@ package imapcopy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,5 +198,47 @@ func TestDovecotDownloadRepairsLostJournal(t *testing.T) {
 	}
 	if n := len(readTree(t, root)); n != 12 {
 		t.Fatalf("%d files, want 12", n)
+	}
+}
+
+// TestDovecotCancel: cancelling the context stops a download and an upload at once; the
+// next run finishes the job with nothing twice.
+func TestDovecotCancel(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "cancel", testPass, 100)
+	msgs := dovecottest.Ordinary(40, 15)
+	src := filepath.Join(t.TempDir(), "src")
+	writeSource(t, src, msgs)
+	journal := filepath.Join(t.TempDir(), "j")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	res, err := Upload(ctx, dialer(srv, u), src, "INBOX", &UploadOptions{Journal: journal, Progress: func(p Progress) {
+		if p.Done == 10 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || res.Uploaded != 10 || res.Remaining != 30 {
+		t.Fatalf("cancelled upload: %+v, %v", res, err)
+	}
+	res, err = Upload(context.Background(), dialer(srv, u), src, "INBOX", &UploadOptions{Journal: journal})
+	if err != nil || res.Uploaded != 30 || res.Verified != 40 {
+		t.Fatalf("resumed upload: %+v, %v", res, err)
+	}
+
+	root := t.TempDir()
+	ctx, cancel = context.WithCancel(context.Background())
+	sess := mustDial(t, dialer(srv, u))
+	dres, err := Download(ctx, sess, root, &DownloadOptions{Folders: []string{"INBOX"}, BatchMessages: 8,
+		Progress: func(Progress) { cancel() }})
+	if !errors.Is(err, context.Canceled) || dres[0].Fetched != 8 {
+		t.Fatalf("cancelled download: %+v, %v", dres, err)
+	}
+	sess = mustDial(t, dialer(srv, u))
+	dres, err = Download(context.Background(), sess, root, &DownloadOptions{Folders: []string{"INBOX"}})
+	if err != nil || dres[0].Fetched != 32 {
+		t.Fatalf("resumed download: %+v, %v", dres, err)
+	}
+	if n := len(readTree(t, root)); n != 40 {
+		t.Fatalf("%d files, want 40", n)
 	}
 }
