@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -66,10 +67,10 @@ func TestDovecotOverQuotaMidway(t *testing.T) {
 	}
 }
 
-// capProxy forwards a plaintext IMAP connection to Dovecot and adds extra to every
-// CAPABILITY list the server sends: a scripted way to make Dovecot 2.3, which does not
-// announce APPENDLIMIT, look like a server that does.
-func capProxy(t *testing.T, target, extra string) string {
+// rewriteProxy forwards a plaintext IMAP connection to Dovecot and rewrites every line
+// the server sends with rewrite: a scripted way to make Dovecot 2.3 look like a server
+// with other capabilities (APPENDLIMIT, no UIDPLUS).
+func rewriteProxy(t *testing.T, target string, rewrite func(string) string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -98,9 +99,7 @@ func capProxy(t *testing.T, target, extra string) string {
 				r := bufio.NewReader(s)
 				for {
 					line, err := r.ReadString('\n')
-					if strings.HasPrefix(line, "*") || strings.Contains(line, "[CAPABILITY ") {
-						line = strings.Replace(line, "CAPABILITY ", "CAPABILITY "+extra+" ", 1)
-					}
+					line = rewrite(line)
 					if _, werr := io.WriteString(c, line); werr != nil || err != nil {
 						return
 					}
@@ -116,18 +115,10 @@ func capProxy(t *testing.T, target, extra string) string {
 func TestAppendLimit(t *testing.T) {
 	srv := dovecottest.Start(t)
 	u := srv.AddUser(t, "limit", testPass, 10)
-	addr := capProxy(t, srv.IMAPAddr(), "APPENDLIMIT=100000")
-	dial := func(ctx context.Context) (*quota.Session, error) {
-		s, err := quota.Connect(ctx, addr, &quota.Options{Security: quota.SecurityNone, AllowPlaintext: true, Timeout: time.Minute})
-		if err != nil {
-			return nil, err
-		}
-		if err := s.Login(u.Name, u.Password); err != nil {
-			s.Close()
-			return nil, err
-		}
-		return s, nil
-	}
+	addr := rewriteProxy(t, srv.IMAPAddr(), func(line string) string {
+		return strings.Replace(line, "CAPABILITY ", "CAPABILITY APPENDLIMIT=100000 ", 1)
+	})
+	dial := plainDialer(addr, u)
 	src := filepath.Join(t.TempDir(), "backup")
 	big := dovecottest.Large(200 << 10)
 	big.Name = "big"
@@ -167,5 +158,65 @@ func TestDovecotTooBigRefused(t *testing.T) {
 	}
 	if res.Uploaded != 6 || len(res.Skipped) != 1 || !errors.Is(res.Skipped[0].Err, quota.ErrLimit) {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// plainDialer dials addr without TLS (the rewriting proxy needs to read the stream).
+func plainDialer(addr string, u *dovecottest.User) Dial {
+	return func(ctx context.Context) (*quota.Session, error) {
+		s, err := quota.Connect(ctx, addr, &quota.Options{Security: quota.SecurityNone, AllowPlaintext: true, Timeout: time.Minute})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Login(u.Name, u.Password); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+}
+
+var appendUID = regexp.MustCompile(`\[APPENDUID \d+ \d+\] ?`)
+
+// TestDovecotWithoutUIDPlus: on a server without UIDPLUS the new message's UID is found
+// by UID SEARCH HEADER Message-ID and size, or by size and content hash, and a lost
+// journal still produces no duplicate.
+func TestDovecotWithoutUIDPlus(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "noplus", testPass, 10)
+	addr := rewriteProxy(t, srv.IMAPAddr(), func(line string) string {
+		return appendUID.ReplaceAllString(strings.Replace(line, " UIDPLUS", "", 1), "")
+	})
+	dial := plainDialer(addr, u)
+	if s := mustDial(t, dial); s.HasUIDPlus() {
+		t.Fatal("proxy left UIDPLUS in place")
+	}
+	src := filepath.Join(t.TempDir(), "backup")
+	msgs := dovecottest.Ordinary(8, 17)
+	for i := range msgs {
+		if i%3 == 0 {
+			msgs[i].Stored = []byte(strings.Replace(string(msgs[i].Stored), "Message-ID:", "X-No-ID:", 1))
+		}
+	}
+	writeSource(t, src, msgs)
+	journal := filepath.Join(t.TempDir(), "j")
+	res, err := Upload(context.Background(), dial, src, "INBOX", &UploadOptions{Journal: journal})
+	if err != nil || res.Uploaded != 8 || res.Verified != 8 {
+		t.Fatalf("Upload: %+v, %v", res, err)
+	}
+	entries, err := openUploadJournalReadOnly(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := map[uint32]bool{}
+	for _, e := range entries {
+		uids[e.UID] = true
+	}
+	if len(uids) != 8 {
+		t.Fatalf("journal UIDs %v, want 8 different", uids)
+	}
+	res, err = Upload(context.Background(), dial, src, "INBOX", &UploadOptions{Journal: journal + ".lost"})
+	if err != nil || res.Uploaded != 0 || res.Adopted != 8 || u.MessageCount(t) != 8 {
+		t.Fatalf("Upload with a lost journal: %+v, %v", res, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/quota"
@@ -397,25 +398,43 @@ func (u *uploader) send(s source) (uploadEntry, error) {
 }
 
 // locate finds the message just appended on a server without UIDPLUS: re-select (for a
-// fresh UIDNEXT), list the messages from the old UIDNEXT on, and match.
+// fresh UIDNEXT), list the messages from the old UIDNEXT on, and match them — by UID
+// SEARCH HEADER Message-ID and size when the message has a Message-ID, else by size and
+// content hash.
 func (u *uploader) locate(s source, from uint32) (uint32, uint32, error) {
 	sel, err := u.sess.Select(u.ctx, u.mailbox)
 	if err != nil {
 		return 0, 0, err
 	}
 	u.sel = sel
-	infos, err := sel.ListMessages(u.ctx, from, "Message-ID")
-	if err != nil {
-		return 0, 0, err
+	if s.MessageID != "" {
+		hits, err := sel.SearchMessageID(u.ctx, s.MessageID)
+		if err != nil {
+			return 0, 0, err
+		}
+		infos, err := sel.ListMessages(u.ctx, from)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, in := range infos {
+			if in.Size == s.Size && slices.Contains(hits, in.UID) {
+				return sel.UIDValidity, in.UID, nil
+			}
+		}
+	} else {
+		infos, err := sel.ListMessages(u.ctx, from, "Message-ID")
+		if err != nil {
+			return 0, 0, err
+		}
+		uid, ok, err := newServerIndex(infos).find(u.ctx, sel, &s)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ok {
+			return sel.UIDValidity, uid, nil
+		}
 	}
-	uid, ok, err := newServerIndex(infos).find(u.ctx, sel, &s)
-	if err != nil {
-		return 0, 0, err
-	}
-	if !ok {
-		return 0, 0, fmt.Errorf("%w: the server accepted the message but does not list it", ErrVerify)
-	}
-	return sel.UIDValidity, uid, nil
+	return 0, 0, fmt.Errorf("%w: the server accepted the message but does not list it", ErrVerify)
 }
 
 // verify checks every journaled message of the Maildir at srcDir against the server.
