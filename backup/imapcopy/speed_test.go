@@ -45,6 +45,16 @@ func TestSpeed(t *testing.T) {
 	}
 	report("imapcopy upload (APPEND)", time.Since(start), res.Bytes)
 
+	// The same upload to a user whose mail Dovecot does not fsync: what is left is the
+	// cost of Postfach's side (reading, journal fsync) and the protocol round trips.
+	nofsync := srv.AddUserFields(t, "speednofsync", testPass, 0, "userdb_mail_fsync=never")
+	start = time.Now()
+	res, err = Upload(ctx, dialer(srv, nofsync), src, "INBOX", &UploadOptions{Journal: filepath.Join(t.TempDir(), "j")})
+	if err != nil || res.Uploaded != n {
+		t.Fatalf("upload: %v %+v", err, res)
+	}
+	report("upload, Dovecot mail_fsync=never", time.Since(start), res.Bytes)
+
 	dst := t.TempDir()
 	sess := mustDial(t, dialer(srv, u))
 	start = time.Now()
@@ -58,6 +68,32 @@ func TestSpeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("imapcopy second download (nothing new, all folders): %v", time.Since(start))
+
+	// Large messages: 40 of 1 MiB each, where MB/s means something.
+	bigUser := srv.AddUser(t, "speedbig", testPass, 0)
+	var big []dovecottest.Message
+	for i := range 40 {
+		m := dovecottest.Large(1<<20 + i)
+		m.Name = fmt.Sprintf("big-%02d", i)
+		big = append(big, m)
+	}
+	bigSrc := filepath.Join(t.TempDir(), "big")
+	writeSource(t, bigSrc, big)
+	start = time.Now()
+	res, err = Upload(ctx, dialer(srv, bigUser), bigSrc, "INBOX", &UploadOptions{Journal: filepath.Join(t.TempDir(), "j")})
+	if err != nil || res.Uploaded != len(big) {
+		t.Fatalf("upload: %v %+v", err, res)
+	}
+	t.Logf("large: upload   %d msgs %.1f MB in %.2fs: %.1f MB/s", len(big), float64(res.Bytes)/1e6, time.Since(start).Seconds(),
+		float64(res.Bytes)/1e6/time.Since(start).Seconds())
+	bigSess := mustDial(t, dialer(srv, bigUser))
+	start = time.Now()
+	dres, err = Download(ctx, bigSess, t.TempDir(), &DownloadOptions{Folders: []string{"INBOX"}})
+	if err != nil || dres[0].Fetched != len(big) {
+		t.Fatalf("download: %v %+v", err, dres)
+	}
+	t.Logf("large: download %d msgs %.1f MB in %.2fs: %.1f MB/s", len(big), float64(dres[0].Bytes)/1e6, time.Since(start).Seconds(),
+		float64(dres[0].Bytes)/1e6/time.Since(start).Seconds())
 
 	mbsync, err := exec.LookPath("mbsync")
 	if err != nil {
