@@ -57,7 +57,13 @@ type Plan struct {
 	Fits bool
 
 	pending []source
-	found   map[string]uint32 // key -> UID of a message already on the server
+	found   []adoptable // messages already on the server
+}
+
+// adoptable is a source message found on the server, to be journaled under uid.
+type adoptable struct {
+	src source
+	uid uint32
 }
 
 // UploadOptions tune Upload.
@@ -104,7 +110,7 @@ func PlanUpload(ctx context.Context, sess *quota.Session, srcDir, mailbox, journ
 	if err != nil {
 		return nil, err
 	}
-	sel, err := sess.Select(ctx, mailbox)
+	sel, err := sess.Examine(ctx, mailbox) // read-only: a plan changes nothing
 	if err != nil {
 		return nil, fmt.Errorf("plan upload: %w", err)
 	}
@@ -121,7 +127,7 @@ func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir 
 		return nil, fmt.Errorf("plan upload: %w", err)
 	}
 	idx := newServerIndex(infos)
-	p := &Plan{Mailbox: sel.Name, QuotaFree: -1, Fits: true, found: map[string]uint32{}}
+	p := &Plan{Mailbox: sel.Name, QuotaFree: -1, Fits: true}
 	p.AppendLimit, _ = sess.AppendLimit()
 	planned := map[[32]byte]bool{}
 	for i := range srcs {
@@ -136,7 +142,7 @@ func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir 
 		}
 		if ok {
 			p.AlreadyOnServer++
-			p.found[s.Key] = uid
+			p.found = append(p.found, adoptable{*s, uid})
 			continue
 		}
 		if s.Size == 0 {
@@ -183,11 +189,7 @@ func readUploadJournal(path string) (map[string]uploadEntry, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return map[string]uploadEntry{}, nil
 	}
-	j, err := openUploadJournalReadOnly(path)
-	if err != nil {
-		return nil, err
-	}
-	return j, nil
+	return openUploadJournalReadOnly(path)
 }
 
 // Upload appends the messages of the Maildir at srcDir to mailbox, following the plan it
@@ -200,9 +202,13 @@ func readUploadJournal(path string) (map[string]uploadEntry, error) {
 // A message over APPENDLIMIT or refused as too big ([TOOBIG], or [LIMIT] as Dovecot
 // says) is skipped and the rest is done; three refusals in a row stop the run. A full
 // mailbox ([OVERQUOTA]) stops it with quota.ErrOverQuota, and the result says what is
-// left. Any other
-// error also stops it; a new run with the same journal resumes without duplicates.
-// At the end every journaled message of this Maildir is checked on the server.
+// left. Any other error also stops it; a new run with the same journal resumes without
+// duplicates. At the end every journaled message of this Maildir is checked on the
+// server (ErrVerify).
+//
+// The journal must belong to this pair of source Maildir and target mailbox alone; the
+// target mailbox must exist. dial is called once, and again after a refusal that left
+// the connection unusable.
 func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *UploadOptions) (*UploadResult, error) {
 	var o UploadOptions
 	if opts != nil {
@@ -230,7 +236,7 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 	}
 	u.res.Plan = p
 	if !p.Fits {
-		u.res.Remaining = p.Messages
+		u.res.Remaining = len(p.pending)
 		return u.res, fmt.Errorf("upload to %s: %w: %d bytes needed, %d free", mailbox, ErrWontFit, p.Bytes, p.QuotaFree)
 	}
 	for _, path := range p.TooBig {
@@ -239,7 +245,7 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 	for _, path := range p.Empty {
 		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: ErrEmptyMessage})
 	}
-	if err := u.adopt(srcDir, p); err != nil {
+	if err := u.adopt(p); err != nil {
 		return u.res, err
 	}
 	if err := u.sendAll(p); err != nil {
@@ -291,20 +297,10 @@ func (u *uploader) closeSession() {
 }
 
 // adopt journals the messages the plan found on the server already.
-func (u *uploader) adopt(srcDir string, p *Plan) error {
-	if len(p.found) == 0 {
-		return nil
-	}
-	srcs, err := scanSource(srcDir)
-	if err != nil {
-		return fmt.Errorf("upload: %w", err)
-	}
-	for _, s := range srcs {
-		uid, ok := p.found[s.Key]
-		if !ok {
-			continue
-		}
-		if err := u.j.add(uploadEntry{Key: s.Key, UIDValidity: u.sel.UIDValidity, UID: uid, Size: s.Size, SHA256: s.SHA256}); err != nil {
+func (u *uploader) adopt(p *Plan) error {
+	for _, a := range p.found {
+		e := uploadEntry{Key: a.src.Key, UIDValidity: u.sel.UIDValidity, UID: a.uid, Size: a.src.Size, SHA256: a.src.SHA256}
+		if err := u.j.add(e); err != nil {
 			return err
 		}
 		u.res.Adopted++
