@@ -162,12 +162,12 @@ func (m *Selected) Fetch(ctx context.Context, uids []uint32, budget int64, h Fet
 			}
 			cr := &countReader{r: b.Literal}
 			if err := h.Body(info.UID, b.Literal.Size(), cr); err != nil {
-				if cerr := ctxErr(ctx, nil); cerr != nil {
-					err = cerr
-				} else if gerr := s.guard.firstErr(); gerr != nil {
-					err = s.wrapOp(ctx, "uid fetch", err)
+				op := fmt.Sprintf("uid fetch %d", info.UID)
+				if ctx.Err() != nil || s.guard.firstErr() != nil {
+					// The connection failed or was cancelled under the handler.
+					return fail(s.wrapOp(ctx, op, err))
 				}
-				return fail(fmt.Errorf("imap %s: uid fetch %d: %w", s.addr, info.UID, err))
+				return fail(fmt.Errorf("imap %s: %s: %w", s.addr, op, err)) // the handler's own (disk) error
 			}
 			got = cr.n
 		}
