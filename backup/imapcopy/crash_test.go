@@ -31,6 +31,9 @@ const uploadCrashEnv = "POSTFACH_IMAPCOPY_CRASH_CHILD"
 type uploadCrashJob struct {
 	Addr, User, Password, CertFile string
 	Src, Journal                   string
+	// Download, if set, is a download root: the child downloads every folder into it
+	// instead of uploading.
+	Download string
 	// Nth kills the child at the Nth failpoint call (0: none).
 	Nth int
 }
@@ -63,13 +66,25 @@ func TestUploadCrashChild(t *testing.T) {
 		return s, nil
 	}
 	calls := 0
-	opts := &UploadOptions{Journal: job.Journal, failpoint: func(string) {
+	failpoint := func(string) {
 		calls++
 		if calls == job.Nth {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {}
 		}
-	}}
+	}
+	if job.Download != "" {
+		sess, err := dial(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		if _, err := Download(context.Background(), sess, job.Download, &DownloadOptions{BatchMessages: 9, failpoint: failpoint}); err != nil {
+			t.Fatalf("child download: %v", err)
+		}
+		return
+	}
+	opts := &UploadOptions{Journal: job.Journal, failpoint: failpoint}
 	if _, err := Upload(context.Background(), dial, job.Src, "INBOX", opts); err != nil {
 		t.Fatalf("child upload: %v", err)
 	}
@@ -199,4 +214,66 @@ func TestDovecotUploadCrash(t *testing.T) {
 		check(t, u, true)
 		t.Logf("%d random kills", kills)
 	})
+}
+
+// TestDovecotDownloadCrash: a download SIGKILLed at every durability step of its first
+// batches and at random moments, then finished: every message once in the tree, the same
+// bytes as an uninterrupted download.
+func TestDovecotDownloadCrash(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "dlcrash", testPass, 100)
+	msgs := crashCorpus()
+	for _, m := range msgs {
+		u.Deliver(t, m.Stored)
+	}
+	ref := t.TempDir()
+	if _, err := Download(context.Background(), mustDial(t, dialer(srv, u)), ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := readTree(t, ref)
+	if len(want) != len(msgs) {
+		t.Fatalf("reference download has %d messages, want %d", len(want), len(msgs))
+	}
+	root := t.TempDir()
+	job := uploadCrashJob{Addr: srv.IMAPSAddr(), User: u.Name, Password: u.Password, CertFile: srv.CertPEMFile, Download: root}
+	check := func(final bool) {
+		t.Helper()
+		got := readTree(t, root)
+		for name, b := range want {
+			n := countEqual(got, b)
+			if n > 1 || (final && n != 1) {
+				t.Errorf("%s: %d copies in the download", name, n)
+			}
+		}
+		if final && len(got) != len(want) {
+			t.Errorf("%d files, want %d", len(got), len(want))
+		}
+	}
+	// A batch of 9 messages has 1 + 9 + 1 + 1 failpoint calls; kill at each of the first
+	// 14, each time on a fresh start of the remaining work (files a killed run renamed
+	// into cur/ are kept, so later runs have less to do and may finish first).
+	kills := 0
+	for nth := 1; nth <= 14; nth++ {
+		job.Nth = nth
+		if !runUploadChild(t, job, 0) {
+			break // finished: the renames of killed runs left little to do
+		}
+		kills++
+		check(false)
+	}
+	if kills < 10 {
+		t.Errorf("only %d failpoint kills happened", kills)
+	}
+	rng := rand.New(rand.NewPCG(9, uint64(time.Now().UnixNano())))
+	job.Nth = 0
+	for range 6 {
+		if !runUploadChild(t, job, time.Duration(10+rng.IntN(150))*time.Millisecond) {
+			break
+		}
+		kills++
+		check(false)
+	}
+	runUploadChild(t, job, 0)
+	check(true)
+	t.Logf("%d kills in all", kills)
 }

@@ -43,6 +43,10 @@ type DownloadOptions struct {
 	BatchBytes    int64
 	// Now is the clock for temporary file names; nil means time.Now.
 	Now func() time.Time
+
+	// failpoint, if set, is called at each durability step of a batch ("after-sync",
+	// "after-rename", "after-dir-sync", "after-journal"); the crash tests kill there.
+	failpoint func(step string)
 }
 
 // Progress reports how far a copy has come in one folder.
@@ -98,6 +102,9 @@ func Download(ctx context.Context, sess *quota.Session, root string, opts *Downl
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.failpoint == nil {
+		o.failpoint = func(string) {}
 	}
 	boxes, err := sess.Mailboxes(ctx)
 	if err != nil {
@@ -244,6 +251,7 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 		if err := writeJournal(jpath, j); err != nil {
 			return res, err
 		}
+		o.failpoint("after-journal")
 		start = end
 		if o.Progress != nil {
 			o.Progress(Progress{Folder: mb.Name, Done: res.Fetched, Total: len(todo), Bytes: res.Bytes, TotalBytes: total})
@@ -383,16 +391,19 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) (int, int64, er
 	if err := d.md.SyncData(pend); err != nil {
 		return 0, 0, err
 	}
+	d.o.failpoint("after-sync")
 	var bytes int64
 	for _, f := range done {
 		if err := os.Rename(filepath.Join(d.dir, maildir.Tmp, f.p.Name), filepath.Join(d.dir, maildir.Cur, f.name)); err != nil {
 			return 0, 0, fmt.Errorf("store: %w", err)
 		}
 		bytes += f.p.Size
+		d.o.failpoint("after-rename")
 	}
 	if err := atomicfile.SyncDir(filepath.Join(d.dir, maildir.Cur)); err != nil {
 		return 0, 0, err
 	}
+	d.o.failpoint("after-dir-sync")
 	n := len(done)
 	done = nil
 	return n, bytes, nil
