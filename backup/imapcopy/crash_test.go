@@ -122,45 +122,6 @@ func runUploadChild(t *testing.T, job uploadCrashJob, killAfter time.Duration) b
 	return false
 }
 
-// serverCopies counts, for each message of msgs, its copies in u's INBOX.
-func serverCopies(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, msgs []dovecottest.Message) []int {
-	t.Helper()
-	dst := t.TempDir()
-	sess := mustDial(t, dialer(srv, u))
-	if _, err := Download(context.Background(), sess, dst, &DownloadOptions{Folders: []string{"INBOX"}}); err != nil {
-		t.Fatal(err)
-	}
-	got := readTree(t, dst)
-	counts := make([]int, len(msgs))
-	total := 0
-	for i, m := range msgs {
-		counts[i] = countEqual(got, crlf(m.Stored))
-		total += counts[i]
-	}
-	if total != len(got) {
-		t.Errorf("%d messages on the server, %d of them from the source", len(got), total)
-	}
-	return counts
-}
-
-// crashCorpus starts with ordinary messages, every fourth without Message-ID (found
-// again by content hash), so that the failpoint kills hit both kinds; then the edge cases.
-func crashCorpus() []dovecottest.Message {
-	var msgs []dovecottest.Message
-	for i, m := range dovecottest.Ordinary(60, 21) {
-		if i%4 == 0 {
-			m.Stored = []byte(strings.Replace(string(m.Stored), "Message-ID:", "X-Old-Message-ID:", 1))
-		}
-		msgs = append(msgs, m)
-	}
-	for _, m := range dovecottest.EdgeCases() {
-		if len(m.Stored) > 0 && len(m.Stored) < 1<<20 {
-			msgs = append(msgs, m)
-		}
-	}
-	return msgs
-}
-
 func TestDovecotUploadCrash(t *testing.T) {
 	srv := dovecottest.Start(t)
 	msgs := crashCorpus()
