@@ -98,6 +98,9 @@ type Result struct {
 	Errors     []MessageError `json:"errors,omitempty"`
 	// Err is the error that ended the run early, empty on success.
 	Err string `json:"error,omitempty"`
+	// Kind classifies Err (KindOf), so that the faces can explain a failure read back from
+	// the history. Entries written before kinds were stored have none.
+	Kind Kind `json:"kind,omitempty"`
 }
 
 // OK reports whether the run finished without a run-level error.

@@ -95,10 +95,11 @@ func TestDovecot(t *testing.T) {
 		})
 
 		t.Run("pinned/"+e.security, func(t *testing.T) {
-			caps, state, err := Check(ctx, e.addr, u.Name, pass, opts(e.security, &trust.Options{PinnedSHA256: srv.CertSHA256}))
+			rep, state, err := Check(ctx, e.addr, u.Name, pass, opts(e.security, &trust.Options{PinnedSHA256: srv.CertSHA256}))
 			if err != nil {
 				t.Fatal(err)
 			}
+			caps := rep.Caps
 			if state == nil || state.Version < tls.VersionTLS12 || trust.Fingerprint(state.PeerCertificates[0]) != srv.CertSHA256 {
 				t.Errorf("TLS state %+v", state)
 			}

@@ -16,13 +16,16 @@ import (
 
 const okGreeting = "* OK Fake IMAP ready"
 
+// TestCheckImplicitTLS checks the connection test: one session that logs in, reads the
+// quota and logs out.
 func TestCheckImplicitTLS(t *testing.T) {
 	f := newFake(okGreeting, nil)
 	f.implicitTLS = true
-	caps, state, err := Check(context.Background(), fakeAddr, "alice", fakePass, f.options(SecurityTLS))
+	rep, state, err := Check(context.Background(), fakeAddr, "alice", fakePass, f.options(SecurityTLS))
 	if err != nil {
 		t.Fatal(err)
 	}
+	caps := rep.Caps
 	if state == nil || len(state.PeerCertificates) == 0 || state.ServerName != fakeHost {
 		t.Errorf("TLS state = %+v", state)
 	}
@@ -30,7 +33,7 @@ func TestCheckImplicitTLS(t *testing.T) {
 		t.Errorf("caps = %q, want the sorted post-login set", caps)
 	}
 	f.wait(t)
-	if cmds := f.commands(); !slices.Equal(cmds, []string{"CAPABILITY@tls", "LOGIN@tls", "LOGOUT@tls"}) {
+	if cmds := f.commands(); !slices.Equal(cmds, []string{"CAPABILITY@tls", "LOGIN@tls", "GETQUOTAROOT@tls", "LOGOUT@tls"}) {
 		t.Errorf("client sent %q", cmds)
 	}
 }

@@ -1,0 +1,158 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/secrets"
+	"github.com/postfach/postfach/backup"
+)
+
+func pop3Account(name, dir string) accounts.Account {
+	return accounts.Account{Name: name, Email: "anna@example.org", Protocol: accounts.POP3,
+		Host: "pop.example.org", Username: "anna",
+		Backup: &accounts.BackupPolicy{Dir: dir, Schedule: accounts.DefaultSchedule(), Retention: accounts.DefaultRetention()}}
+}
+
+func newService(t *testing.T) *Service {
+	t.Helper()
+	keyring.MockInit()
+	return New(accounts.OpenStore(t.TempDir()), nil)
+}
+
+// TestAddRollback checks the one rollback rule: password first, and deleted again when
+// the config refuses the account; a keyring failure leaves the config untouched.
+func TestAddRollback(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	if _, err := s.Add(ctx, pop3Account("Home", t.TempDir()), "pw"); err != nil {
+		t.Fatal(err)
+	}
+	dup := pop3Account("home", t.TempDir())
+	dup.ID = accounts.NewID()
+	if _, err := s.Add(ctx, dup, "pw2"); !errors.Is(err, accounts.ErrDuplicate) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if _, err := secrets.Get(ctx, dup.ID); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("the refused account's password stayed in the keyring: %v", err)
+	}
+
+	keyring.MockInitWithError(errors.New("locked"))
+	if _, err := s.Add(ctx, pop3Account("Work", t.TempDir()), "pw"); !errors.Is(err, secrets.ErrUnavailable) {
+		t.Fatalf("keyring down: %v", err)
+	}
+	if all, _ := s.List(); len(all) != 1 {
+		t.Errorf("accounts after a keyring failure: %+v", all)
+	}
+}
+
+// TestRemoveStopsJobs checks that Remove cancels the account's running job and returns
+// only after it has ended, and that no job starts meanwhile.
+func TestRemoveStopsJobs(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	a, err := s.Add(ctx, pop3Account("Home", t.TempDir()), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobCtx, end, err := s.begin(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended atomic.Bool
+	go func() {
+		<-jobCtx.Done()
+		time.Sleep(50 * time.Millisecond) // a backup finishing its safe step
+		ended.Store(true)
+		end()
+	}()
+	if _, err := s.Remove(ctx, a.ID, RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !ended.Load() {
+		t.Fatal("Remove returned while the job was still running")
+	}
+
+	release, err := s.stopJobs(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.begin(ctx, "other"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("a job started during removal: %v", err)
+	}
+	release()
+	if _, end, err := s.begin(ctx, "other"); err != nil {
+		t.Errorf("after removal: %v", err)
+	} else {
+		end()
+	}
+}
+
+// TestRemoveSharedFolder checks that a folder another account backs up into is not
+// deleted, and that the refusal changes nothing.
+func TestRemoveSharedFolder(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, err := s.Add(ctx, pop3Account("Home", dir), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, pop3Account("Second", dir+string(filepath.Separator)), "pw"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Remove(ctx, a.ID, RemoveOptions{DeleteBackup: true})
+	if !errors.Is(err, accounts.ErrFolderShared) || backup.KindOf(err) != backup.KindFolderShared {
+		t.Fatalf("shared folder: %v", err)
+	}
+	if _, err := s.Get(a.ID); err != nil {
+		t.Errorf("the refusal removed the account: %v", err)
+	}
+	if _, err := secrets.Get(ctx, a.ID); err != nil {
+		t.Errorf("the refusal removed the password: %v", err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the refusal removed the folder: %v", err)
+	}
+	// Keeping the folder is fine, and so is the password when asked.
+	r, err := s.Remove(ctx, a.ID, RemoveOptions{KeepPassword: true})
+	if err != nil || r.Account.ID != a.ID || r.PasswordErr != nil || r.HistoryErr != nil {
+		t.Fatalf("remove: %+v %v", r, err)
+	}
+	if _, err := secrets.Get(ctx, a.ID); err != nil {
+		t.Errorf("KeepPassword deleted the password: %v", err)
+	}
+}
+
+// TestBackupFailureHasKind checks that a run that cannot start still returns a result
+// with the failure's kind, for the history view and the CLI's JSON.
+func TestBackupFailureHasKind(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	a, err := s.Add(ctx, pop3Account("Home", t.TempDir()), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := secrets.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Backup(ctx, a.ID, nil)
+	if !errors.Is(err, secrets.ErrNotFound) || res == nil || res.Kind != backup.KindNoPassword || res.Dir != a.Backup.Dir {
+		t.Fatalf("backup without password: %+v %v", res, err)
+	}
+}
+
+func TestDefaultBackupDir(t *testing.T) {
+	t.Setenv("HOME", "/home/anna")
+	if got := DefaultBackupDir(" Anna@Example.org "); got != "/home/anna/Postfach-Backups/anna@example.org" {
+		t.Errorf("got %q", got)
+	}
+}
