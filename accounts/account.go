@@ -48,7 +48,7 @@ var (
 		"mail would be left behind on the server (IMAP to POP3) or on this PC (POP3 to IMAP); " +
 		"ask for an explicit switch if you really mean it")
 	// ErrPlaintextNotAllowed is returned for security "none" without AllowPlaintext.
-	ErrPlaintextNotAllowed = errors.New("an unencrypted connection needs the explicit opt-in (--allow-plaintext): " +
+	ErrPlaintextNotAllowed = errors.New("an unencrypted connection needs the user's explicit opt-in: " +
 		"your password and mail would cross the network readable by anyone on the way")
 	// ErrNotFound is returned when no account matches a name or ID.
 	ErrNotFound = errors.New("no such account")
