@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"path/filepath"
 	"strings"
 	"time"
@@ -157,19 +156,6 @@ func (c Connection) Validate() error {
 		errs = append(errs, fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits)", c.PinnedSHA256))
 	}
 	return errors.Join(errs...)
-}
-
-// ValidEmail reports whether s is a bare e-mail address with a dotted domain
-// ("anna@example.org"; not "Anna <anna@example.org>", which parses too but would become
-// the login name, and not "anna@localhost"). It is the one address check of the wizard,
-// the config and discovery.
-func ValidEmail(s string) bool {
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s {
-		return false
-	}
-	_, domain, _ := strings.Cut(s, "@")
-	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
 // Validate checks an account for completeness and consistency. It fills in nothing; use

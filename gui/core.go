@@ -34,8 +34,10 @@ type Core interface {
 	// records, provider lists). An error or no candidates means "guess".
 	Discover(ctx context.Context, email string) (*Discovery, error)
 	// TestConnection connects and logs in with acct's settings without saving anything.
-	// An empty password means the one stored for acct.ID (editing a saved account). For
-	// IMAP accounts the report includes the quota when the server reports one.
+	// Only the connection settings (acct.Connection()) need to be complete: a new account
+	// has no backup folder yet. An empty password means the one stored for acct.ID
+	// (editing a saved account). For IMAP accounts the report includes the quota when the
+	// server reports one, read in the same session.
 	TestConnection(ctx context.Context, acct accounts.Account, password string) (*ConnReport, error)
 
 	// Quota reads the mailbox usage of a saved IMAP account; with folders, also the size

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
 )
 
@@ -53,7 +54,7 @@ func (r *run) mxSource(ctx context.Context) {
 			r.addLog(LogEntry{Source: SourceMX, Target: target, Duration: took, Result: `null MX ("."): the domain receives no mail`})
 			return
 		}
-		if !validHostname(host) || i >= maxMXHosts {
+		if !accounts.ValidHostname(host) || i >= maxMXHosts {
 			continue
 		}
 		hosts = append(hosts, host)
