@@ -14,7 +14,7 @@
 //  5. guessing imap., pop., pop3., mail. and the bare domain: implicit TLS (993/995) first,
 //     then STARTTLS (143/110), probing with CAPABILITY / CAPA and verifying the certificate.
 //
-// The security rules (RFC 8314; rule 27 of notes/reliability.md on discovery abuse):
+// The security rules against discovery abuse (RFC 8314):
 // discovery never sends a password anywhere; the address goes only to the provider's own
 // autoconfig URL (and not even there with Options.OmitAddress); plaintext is never chosen by
 // Result.Best; a result that came over plain HTTP, or that names a host outside the address's

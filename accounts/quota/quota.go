@@ -5,11 +5,11 @@
 // app polling untrusted servers needs on top:
 //
 //   - STARTTLS is enforced, done by this package before go-imap takes over, and refused
-//     with mailerr.ErrStartTLSRefused on any deviation, always before LOGIN (RFC 2595,
-//     reliability rules 24 and 25; see starttls.go for why go-imap's own is not used).
+//     with mailerr.ErrStartTLSRefused on any deviation, always before LOGIN (RFC 2595;
+//     see starttls.go for why go-imap's own is not used).
 //   - Every session has one deadline that covers dialling, TLS, each command and LOGOUT,
 //     and a cap on the bytes read, so a stalling or flooding server cannot hang or bloat
-//     the app (rule 30).
+//     the app.
 //   - Quota values are normalised: STORAGE arrives in units of 1024 octets (RFC 9208
 //     section 5.1) and is reported in bytes, saturating instead of overflowing; a server
 //     without quota, or a limit of 0, is "unknown", never 0 %.

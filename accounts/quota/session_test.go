@@ -259,7 +259,7 @@ var quotaAnswerTests = []struct {
 	},
 }
 
-// Reliability rule 30: odd but parseable answers give a sensible report; unparseable
+// Odd but parseable answers give a sensible report; unparseable
 // ones end the session with ErrProtocol (the bar then shows "unknown").
 func TestQuotaAnswers(t *testing.T) {
 	tests := quotaAnswerTests

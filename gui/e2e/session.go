@@ -5,7 +5,7 @@
 // notifications with dbus-monitor, and can prepare the keyring before the app starts.
 //
 // The tests in this package only run with POSTFACH_E2E=1 (they need those tools and
-// build the cgo binary); `make e2e` is the intended entry point.
+// build the cgo binary); `make test` sets it and provides the session.
 package e2e
 
 import (
