@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/pop3"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/trust"
 )
 
-// Options tunes connections. A nil *Options uses the system roots and DefaultTimeout.
+// Options tunes connections. A nil *Options uses the system roots and
+// mailerr.DefaultTimeout.
 type Options struct {
 	// Roots replaces the system certificate roots (tests with a private CA).
 	Roots *x509.CertPool
@@ -29,16 +31,13 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// DefaultTimeout is used when Options.Timeout is zero.
-const DefaultTimeout = 60 * time.Second
-
 func (o *Options) withDefaults() Options {
 	var r Options
 	if o != nil {
 		r = *o
 	}
 	if r.Timeout == 0 {
-		r.Timeout = DefaultTimeout
+		r.Timeout = mailerr.DefaultTimeout
 	}
 	return r
 }

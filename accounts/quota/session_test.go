@@ -454,7 +454,7 @@ func TestOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.security != SecurityTLS || r.timeout != DefaultTimeout || r.tlsConfig.ServerName != "imap.example.org" ||
+	if r.security != SecurityTLS || r.timeout != mailerr.DefaultTimeout || r.tlsConfig.ServerName != "imap.example.org" ||
 		r.tlsConfig.MinVersion < 0x0303 {
 		t.Errorf("nil options resolved to %+v", r)
 	}

@@ -20,12 +20,13 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
+	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 )
 
 // Options tunes a Service. A nil *Options is the same as the zero value: system
-// certificate roots, connect.DefaultTimeout, every discovery source.
+// certificate roots, mailerr.DefaultTimeout, every discovery source.
 type Options struct {
 	// Conn tunes every connection: tests, quota reads and backups (roots, timeout).
 	Conn *connect.Options
@@ -54,7 +55,7 @@ func New(store *accounts.Store, opts *Options) *Service {
 		s.discover = opts.Discover
 	}
 	if s.conn.Timeout == 0 {
-		s.conn.Timeout = connect.DefaultTimeout
+		s.conn.Timeout = mailerr.DefaultTimeout
 	}
 	return s
 }
