@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // fixture is a Dovecot user plus a POP3 account pointing at it.

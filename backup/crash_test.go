@@ -25,7 +25,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // The crash harness, after mbsync's: a backup with server deletion enabled runs in a

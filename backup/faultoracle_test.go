@@ -17,9 +17,9 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/backup/index"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // This file holds what the crash, network-fault and storage-fault tests share: a record

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // netCase is one network fault: a run through the fault proxy that must fail cleanly

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // Storage faults: the backup folder on a full filesystem (out of blocks, out of inodes,

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 func account(p accounts.Protocol, host string, port int, sec accounts.Security, user string) accounts.Account {

@@ -11,12 +11,12 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
-// Integration tests against a private Dovecot 2.3 (see accounts/dovecottest): the quota and
+// Integration tests against a private Dovecot 2.3 (see internal/testkit/dovecottest): the quota and
 // folder sizes must equal what Dovecot itself reports, over implicit TLS and STARTTLS,
 // with the certificate trusted by CA or by pin.
 

@@ -12,11 +12,11 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestAgainstDovecot runs every Core method the GUI uses against a real server: the
