@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
@@ -29,6 +30,15 @@ type Options struct {
 	// Timeout is the per-command deadline for POP3 and the whole-session bound for IMAP
 	// and connection tests.
 	Timeout time.Duration
+	// Dialer opens every TCP connection; nil means a *net.Dialer. Tests pass one to
+	// count, slow down or break connections instead of swapping package variables.
+	Dialer Dialer
+}
+
+// Dialer opens a connection. *net.Dialer implements it, and so the pop3 and quota
+// packages' own Dialer interfaces.
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func (o *Options) withDefaults() Options {
@@ -56,6 +66,7 @@ func POP3(ctx context.Context, a accounts.Account, password string, opts *Option
 		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
+		Dialer:         o.Dialer,
 	})
 	if err != nil {
 		return nil, err
@@ -75,6 +86,7 @@ func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
 		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
+		Dialer:         o.Dialer,
 	}
 }
 
