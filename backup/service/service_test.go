@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -147,6 +148,27 @@ func TestBackupFailureHasKind(t *testing.T) {
 	res, err := s.Backup(ctx, a.ID, nil)
 	if !errors.Is(err, secrets.ErrNotFound) || res == nil || res.Kind != backup.KindNoPassword || res.Dir != a.Backup.Dir {
 		t.Fatalf("backup without password: %+v %v", res, err)
+	}
+}
+
+// TestTestNeedsOnlyConnection checks that a connection test validates the connection
+// settings alone: an account being set up has no name or backup folder yet, and its
+// test fails at the network, not at validation.
+func TestTestNeedsOnlyConnection(t *testing.T) {
+	s := newService(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	a := accounts.Account{Protocol: accounts.POP3, Host: "127.0.0.1", Port: port, Username: "anna"}
+	if _, err := s.Test(context.Background(), a, "pw"); backup.KindOf(err) != backup.KindUnreachable {
+		t.Errorf("closed port: %v (kind %q)", err, backup.KindOf(err))
+	}
+	a.Host = ""
+	if _, err := s.Test(context.Background(), a, "pw"); err == nil || backup.KindOf(err) == backup.KindUnreachable {
+		t.Errorf("no host: %v", err)
 	}
 }
 
