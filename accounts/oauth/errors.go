@@ -3,6 +3,8 @@ package oauth
 import (
 	"errors"
 	"fmt"
+
+	"github.com/postfach/postfach/accounts/mailerr"
 )
 
 // Errors of the sign-in and of token use; match them with errors.Is.
@@ -30,9 +32,9 @@ var (
 // AuthError is an error answer from the authorization server: on the redirect
 // (RFC 6749 section 4.1.2.1) or from the token endpoint (section 5.2). Code is the
 // "error" parameter, checked to be printable ASCII; Description is made safe to show.
-// errors.Is(err, ErrDenied) holds for access_denied and errors.Is(err,
-// ErrReauthRequired) for the token endpoint's invalid_grant and the OpenID Connect
-// "sign in again" codes.
+// errors.Is(err, ErrDenied) holds for access_denied, errors.Is(err, ErrReauthRequired)
+// for the token endpoint's invalid_grant and the OpenID Connect "sign in again" codes,
+// and errors.Is(err, mailerr.ErrTemporary) for server errors.
 type AuthError struct {
 	Code        string
 	Description string
@@ -62,12 +64,14 @@ func redirectError(code, desc string) *AuthError {
 // tokenError builds the AuthError for an error answer of the token endpoint. invalid_grant
 // is RFC 6749's "the grant is invalid, expired or revoked"; the other three are OpenID
 // Connect's (Core section 3.1.2.6) and Microsoft's ways of saying the user must come back
-// to the sign-in page.
-func tokenError(code, desc string) *AuthError {
+// to the sign-in page. A 5xx answer or RFC 6749's temporary codes are temporary.
+func tokenError(code, desc string, status int) *AuthError {
 	e := &AuthError{Code: safeText(code, 64), Description: safeText(desc, 300)}
-	switch code {
-	case "invalid_grant", "interaction_required", "login_required", "consent_required":
+	switch {
+	case code == "invalid_grant", code == "interaction_required", code == "login_required", code == "consent_required":
 		e.kind = ErrReauthRequired
+	case status >= 500, code == "server_error", code == "temporarily_unavailable":
+		e.kind = mailerr.ErrTemporary
 	}
 	return e
 }

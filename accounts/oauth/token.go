@@ -102,7 +102,11 @@ func classify(ctx context.Context, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
 	case errors.As(err, &re) && re.ErrorCode != "":
-		return tokenError(re.ErrorCode, re.ErrorDescription)
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return tokenError(re.ErrorCode, re.ErrorDescription, status)
 	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 500:
 		return fmt.Errorf("%w: token endpoint answered %s", mailerr.ErrTemporary, re.Response.Status)
 	case errors.As(err, &re) && re.Response != nil:
