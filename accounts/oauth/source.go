@@ -24,7 +24,9 @@ type Keyring interface {
 type SystemKeyring struct{}
 
 // Get reads a keyring entry.
-func (SystemKeyring) Get(ctx context.Context, key string) (string, error) { return secrets.Get(ctx, key) }
+func (SystemKeyring) Get(ctx context.Context, key string) (string, error) {
+	return secrets.Get(ctx, key)
+}
 
 // Set writes a keyring entry.
 func (SystemKeyring) Set(ctx context.Context, key, value string) error {
