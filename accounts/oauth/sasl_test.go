@@ -92,3 +92,37 @@ func TestChooseMechanism(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSASLChallenge feeds arbitrary server challenges to both clients: they must answer
+// the first with the mechanism's fixed response, keep only printable text, and refuse a
+// second one.
+func FuzzSASLChallenge(f *testing.F) {
+	for _, s := range []string{
+		`{"status":"invalid_token","schemes":"bearer","scope":"https://mail.google.com/"}`,
+		`{"status":"401","schemes":"Bearer realm=\"x\"","scope":""}`,
+		"", "null", `{"status":"\u001b[31m"}`, "\xff\xfe",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, challenge []byte) {
+		for _, mech := range []string{MechOAuthBearer, MechXOAuth2} {
+			c, err := NewSASLClient(mech, "u", "t", "h", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.Next(challenge)
+			if err != nil || (mech == MechOAuthBearer) != (len(resp) == 1) {
+				t.Fatalf("%s: Next = %q, %v", mech, resp, err)
+			}
+			fl := c.Failure()
+			for _, s := range []string{fl.Status, fl.Schemes, fl.Scope} {
+				if safeText(s, len(s)) != s {
+					t.Fatalf("%s: unsafe text %q kept", mech, s)
+				}
+			}
+			if _, err := c.Next(challenge); err == nil {
+				t.Fatalf("%s: second challenge accepted", mech)
+			}
+		}
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -111,6 +112,17 @@ func (s *Server) ClientID() string { return s.cfg.ClientID }
 
 // HTTPClient returns a client that trusts the server's certificate.
 func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
+
+// CertPEM returns the server's certificate (self-signed, for 127.0.0.1) in PEM form, for
+// a server under test that checks the mock's TLS, such as Dovecot's oauth2 passdb
+// (tls_ca_cert_file).
+func (s *Server) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// IntrospectionURL is the RFC 7662 endpoint, for Dovecot's introspection_url (any of its
+// introspection modes post, auth and get with "?token=").
+func (s *Server) IntrospectionURL() string { return s.URL + "/introspect" }
 
 // FailNextAuthorize makes the next authorization request answer error=code on the
 // redirect (e.g. "access_denied").
