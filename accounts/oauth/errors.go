@@ -41,6 +41,7 @@ type AuthError struct {
 	kind        error
 }
 
+// Error says what the server answered, without anything the user typed.
 func (e *AuthError) Error() string {
 	msg := "authorization server said " + e.Code
 	if e.Description != "" {

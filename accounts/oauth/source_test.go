@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
 
@@ -190,5 +193,37 @@ func TestTokenStringRedacts(t *testing.T) {
 		if strings.Contains(s, "SECRET") {
 			t.Errorf("%s leaks a token", s)
 		}
+	}
+}
+
+// TestSystemKeyring: with no Keyring given, the refresh token goes through
+// accounts/secrets (here over go-keyring's in-memory mock) under KeyringKey, and nowhere
+// under the account ID itself, where a password account keeps its password.
+func TestSystemKeyring(t *testing.T) {
+	keyring.MockInit()
+	ctx := context.Background()
+	m, p, opts := mockProvider(t, oauthmock.Config{})
+	tok, err := Authorize(ctx, p, m.Browser().Open, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := NewTokenSource(p, "acct-sys", nil, opts)
+	if err := src.Store(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := secrets.Get(ctx, KeyringKey("acct-sys")); err != nil || got != tok.RefreshToken {
+		t.Fatalf("keyring entry = %q, %v", got, err)
+	}
+	if _, err := secrets.Get(ctx, "acct-sys"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("the account's password entry was touched: %v", err)
+	}
+	if _, err := src.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Forget(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secrets.Get(ctx, KeyringKey("acct-sys")); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("after Forget: %v", err)
 	}
 }
