@@ -12,7 +12,7 @@
 //     domain only and only when the built-in table does not know it;
 //  4. RFC 6186 SRV records (_imaps, _imap, _pop3s, _pop3);
 //  5. the MX record: the registrable domain of the mail exchanger names the provider, whose
-//     built-in entry or autoconfig document is then used;
+//     built-in entry, autoconfig document or ISPDB entry is then used;
 //  6. guessing imap., pop., pop3., mail. and the bare domain: implicit TLS (993/995) first,
 //     then STARTTLS (143/110), probing with CAPABILITY / CAPA and verifying the certificate.
 //

@@ -20,6 +20,10 @@ import (
 //     data is reviewed by Thunderbird's maintainers and comes over authenticated HTTPS from
 //     them, not from anyone on the user's network or in control of the domain's DNS.
 //
+// The MX source also asks it for the domain of a mail exchanger the built-in table does
+// not know (mx.zoho.eu → zoho.eu), as Thunderbird does: custom domains of small offices
+// are hosted by such providers. That sends the provider's domain, not the user's.
+//
 // It is not asked when the built-in table knows the domain: the table was checked
 // against the ISPDB (see builtin.go), and the question would only tell a third party
 // which provider the user has.
@@ -27,28 +31,45 @@ import (
 // ispdbSource asks the ISPDB for the address's domain.
 func (r *run) ispdbSource(ctx context.Context) {
 	d := r.addr.domain
-	target := strings.TrimSuffix(r.s.ispdbURL, "/") + "/" + url.PathEscape(d)
 	if r.s.sources[SourceBuiltin] && providerByDomain(d) != nil {
-		r.addLog(LogEntry{Source: SourceISPDB, Target: target, Result: "not asked: the built-in table knows " + d})
+		r.addLog(LogEntry{Source: SourceISPDB, Target: r.ispdbTarget(d), Result: "not asked: the built-in table knows " + d})
 		return
 	}
+	r.ispdbFetch(ctx, d, SourceISPDB, "")
+}
+
+// ispdbTarget is the ISPDB URL for domain.
+func (r *run) ispdbTarget(domain string) string {
+	return strings.TrimSuffix(r.s.ispdbURL, "/") + "/" + url.PathEscape(domain)
+}
+
+// ispdbFetch asks the ISPDB for domain and adds what it knows as curated candidates of
+// source; via says how the domain was found (the MX source's "MX host → domain"). It
+// reports whether any candidate came back.
+func (r *run) ispdbFetch(ctx context.Context, domain, source, via string) bool {
+	target := r.ispdbTarget(domain)
 	ctx, cancel := context.WithTimeout(ctx, r.s.timeout)
 	defer cancel()
 	start := time.Now()
 	doc, err := fetchAutoconfig(ctx, r.s.client, target)
 	took := time.Since(start)
 	if err != nil {
-		r.addLog(failed(SourceISPDB, target, took, "no entry", err))
-		return
+		r.addLog(failed(source, target, took, "no ISPDB entry", err))
+		return false
 	}
-	fs, problems := doc.candidates(r.addr, SourceISPDB, target)
+	detail := target
+	if via != "" {
+		detail = via + ": " + target
+	}
+	fs, problems := doc.candidates(r.addr, source, detail)
 	for i := range fs {
 		fs[i].curated = true
 	}
 	r.add(fs...)
-	result := fmt.Sprintf("%s: %s", plural(len(fs), "server"), describe(fs))
+	result := fmt.Sprintf("ISPDB: %s: %s", plural(len(fs), "server"), describe(fs))
 	if w := append(doc.Warnings, problems...); len(w) > 0 {
 		result += "; " + strings.Join(w, "; ")
 	}
-	r.addLog(LogEntry{Source: SourceISPDB, Target: target, Duration: took, Result: result})
+	r.addLog(LogEntry{Source: source, Target: target, Duration: took, Result: result})
+	return len(fs) > 0
 }

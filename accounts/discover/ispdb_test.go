@@ -133,3 +133,24 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// TestISPDBViaMX: a custom domain whose MX is a provider the built-in table does not know
+// gets the provider's ISPDB entry; the ISPDB is asked for domains only, never the address.
+func TestISPDBViaMX(t *testing.T) {
+	e := newEnv(t)
+	e.dns.addMX("example.com", "mx.zoho.example", 10)
+	e.doc("ispdb.test", "/v1.1/zoho.example", strings.ReplaceAll(ispdbDoc, "outlook.office365.com", "imap.zoho.example"))
+	res, err := e.discover("anna@example.com", ispdbOptions(e, SourceMX, SourceISPDB))
+	if err != nil {
+		t.Fatalf("%v%s", err, dump(res))
+	}
+	c := find(t, res, ProtocolIMAP, "imap.zoho.example", 993)
+	if c.Source != SourceMX || c.NeedsConfirmation || !strings.Contains(c.Detail, "MX mx.zoho.example") {
+		t.Errorf("candidate %+v", c)
+	}
+	for _, req := range e.web.seen() {
+		if req.Host == "ispdb.test" && (req.URL.RawQuery != "" || req.URL.Path != "/v1.1/zoho.example" && req.URL.Path != "/v1.1/example.com") {
+			t.Errorf("ISPDB asked for %s", req.URL.Path)
+		}
+	}
+}
