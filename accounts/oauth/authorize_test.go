@@ -171,6 +171,9 @@ func TestAuthorizeWrongHost(t *testing.T) {
 func TestAuthorizeNotConfigured(t *testing.T) {
 	for _, p := range []Provider{Microsoft(TenantCommon), Microsoft(TenantOrganizations), Google()} {
 		p.ClientID = "" // as in a build without -ldflags
+		if p.Configured() {
+			t.Errorf("%s: configured without a client ID", p.Name)
+		}
 		called := false
 		_, err := Authorize(context.Background(), p, func(context.Context, string) error { called = true; return nil }, nil)
 		if !errors.Is(err, ErrNotConfigured) || called {

@@ -139,6 +139,10 @@ func Lookup(ctx context.Context, name string, opts *Options) (Provider, error) {
 	return Provider{}, fmt.Errorf("oauth: unknown provider %q (want microsoft, microsoft-consumers, microsoft-organizations, google or an https issuer URL)", name)
 }
 
+// Configured reports whether the provider has a client ID, i.e. whether its sign-in can
+// be offered. The wizard shows "not available in this build" otherwise.
+func (p Provider) Configured() bool { return p.ClientID != "" }
+
 // check reports why the provider cannot be used: no client ID, or an endpoint that is
 // not https (a code or token sent over plain HTTP could be read on the way).
 func (p Provider) check() error {
