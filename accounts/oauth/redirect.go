@@ -62,8 +62,13 @@ func parseRedirect(method, path, rawQuery string, p Provider, state string) (str
 	case !hasIss && p.RequireIssuer:
 		return "", fmt.Errorf("%w: no iss parameter, which %s promised (RFC 9207)", ErrMalformedRedirect, p.Issuer)
 	}
-	if e := q.Get("error"); e != "" {
-		return "", redirectError(e, q.Get("error_description"))
+	if q.Has("error") {
+		if q.Get("error") == "" {
+			// An answer that claims to be an error but names none is neither an error
+			// nor a code (RFC 6749 section 4.1.2.1 requires the error code).
+			return "", fmt.Errorf("%w: empty error parameter", ErrMalformedRedirect)
+		}
+		return "", redirectError(q.Get("error"), q.Get("error_description"))
 	}
 	code := q.Get("code")
 	switch {

@@ -25,6 +25,8 @@ var redirectCases = []struct {
 	{"error with bad state", "GET", "/", "error=access_denied&state=x", ErrBadState},
 	{"denied", "GET", "/", "error=access_denied&state=" + testState, ErrDenied},
 	{"no code", "GET", "/", "state=" + testState, ErrMissingCode},
+	{"empty error with code", "GET", "/", "error=&code=abc&state=" + testState, ErrMalformedRedirect},
+	{"error with code", "GET", "/", "error=server_error&code=abc&state=" + testState, &AuthError{}},
 	{"two codes", "GET", "/", "code=a&code=b&state=" + testState, ErrMalformedRedirect},
 	{"two errors", "GET", "/", "error=a&error=b&state=" + testState, ErrMalformedRedirect},
 	{"bad escape", "GET", "/", "code=%zz&state=" + testState, ErrMalformedRedirect},
@@ -39,10 +41,13 @@ func TestParseRedirect(t *testing.T) {
 	for _, tc := range redirectCases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, err := parseRedirect(tc.method, tc.path, tc.query, redirectProvider, testState)
+			_, wantAuthError := tc.want.(*AuthError)
 			switch {
 			case tc.want == nil && (err != nil || code != "abc"):
 				t.Errorf("got %q, %v; want code abc", code, err)
-			case tc.want != nil && !errors.Is(err, tc.want):
+			case wantAuthError && !errors.As(err, new(*AuthError)):
+				t.Errorf("got %q, %v; want an *AuthError", code, err)
+			case tc.want != nil && !wantAuthError && !errors.Is(err, tc.want):
 				t.Errorf("got %q, %v; want %v", code, err, tc.want)
 			}
 		})
