@@ -146,7 +146,10 @@ func Revoke(ctx context.Context, p Provider, token string, opts *Options) error 
 	}
 	resp.Body.Close()
 	// RFC 7009 section 2.2: 200 also for a token that was already invalid.
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case resp.StatusCode >= 500:
+		return wrapf(p, "revoke", fmt.Errorf("%w: revocation endpoint answered %s", mailerr.ErrTemporary, resp.Status))
+	case resp.StatusCode != http.StatusOK:
 		return wrapf(p, "revoke", fmt.Errorf("revocation endpoint answered %s", resp.Status))
 	}
 	return nil
