@@ -179,6 +179,10 @@ func (s Schedule) Validate() error {
 
 // Due reports whether a backup is due at now, given the time of the last successful run
 // (zero if none). A run missed while the PC was off is due at once (catch-up).
+//
+// The schedule is read on the wall clock of now's location, which callers pass as local
+// time; last may be in any location (the run history keeps UTC) and is converted first,
+// or "daily 13:00" would mean 13:00 UTC.
 func (s Schedule) Due(last, now time.Time) bool {
 	if s.Kind == Off {
 		return false
@@ -186,11 +190,13 @@ func (s Schedule) Due(last, now time.Time) bool {
 	if last.IsZero() {
 		return true
 	}
-	return !now.Before(s.Next(last))
+	return !now.Before(s.Next(last.In(now.Location())))
 }
 
-// Next returns the first scheduled time strictly after t (in t's location). For Off it
-// returns the zero time.
+// Next returns the first scheduled time strictly after t, read on the wall clock of t's
+// location. Schedules are meant in local time, so callers convert first
+// (t.In(time.Local), or the location of their clock's now): a time from the run history
+// is in UTC. For Off it returns the zero time.
 func (s Schedule) Next(t time.Time) time.Time {
 	switch s.Kind {
 	case Hourly:

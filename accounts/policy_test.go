@@ -314,3 +314,94 @@ func TestBackupPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleLocalTimeWithUTCHistory runs a schedule minute by minute through Europe/Berlin
+// days while the last run is kept in UTC, as the run history stores it: a backup is due
+// by the local wall clock, whatever location the history uses.
+func TestScheduleLocalTimeWithUTCHistory(t *testing.T) {
+	ber := berlin(t)
+	b := func(y int, mo time.Month, d, h, mi int) time.Time { return time.Date(y, mo, d, h, mi, 0, 0, ber) }
+	tests := []struct {
+		name     string
+		schedule string
+		last     time.Time // zero: never backed up
+		from, to time.Time // the simulated stretch of local time
+		want     []time.Time
+	}{
+		{
+			name: "daily 13:00 in winter", schedule: "daily 13:00",
+			last: b(2025, 1, 9, 13, 0), from: b(2025, 1, 10, 0, 0), to: b(2025, 1, 12, 0, 0),
+			want: []time.Time{b(2025, 1, 10, 13, 0), b(2025, 1, 11, 13, 0)},
+		},
+		{
+			name: "daily 13:00 in summer", schedule: "daily 13:00",
+			last: b(2025, 7, 9, 13, 0), from: b(2025, 7, 10, 0, 0), to: b(2025, 7, 12, 0, 0),
+			want: []time.Time{b(2025, 7, 10, 13, 0), b(2025, 7, 11, 13, 0)},
+		},
+		{
+			name: "first day runs once", schedule: "daily 13:00",
+			from: b(2025, 7, 10, 13, 0), to: b(2025, 7, 12, 0, 0),
+			want: []time.Time{b(2025, 7, 10, 13, 0), b(2025, 7, 11, 13, 0)},
+		},
+		{
+			name: "catch-up then the slot", schedule: "daily 13:00",
+			last: b(2025, 7, 8, 13, 0), from: b(2025, 7, 10, 9, 0), to: b(2025, 7, 11, 0, 0),
+			want: []time.Time{b(2025, 7, 10, 9, 0), b(2025, 7, 10, 13, 0)},
+		},
+		{
+			name: "weekly mon 02:30 in winter lands on monday", schedule: "weekly mon 02:30",
+			last: b(2025, 1, 6, 2, 30), from: b(2025, 1, 7, 0, 0), to: b(2025, 1, 21, 0, 0),
+			want: []time.Time{b(2025, 1, 13, 2, 30), b(2025, 1, 20, 2, 30)},
+		},
+		{
+			name: "weekly mon 00:30 in summer lands on monday", schedule: "weekly mon 00:30",
+			last: b(2025, 7, 7, 0, 30), from: b(2025, 7, 8, 0, 0), to: b(2025, 7, 22, 0, 0),
+			want: []time.Time{b(2025, 7, 14, 0, 30), b(2025, 7, 21, 0, 30)},
+		},
+		{
+			// 2025-03-30 02:00 CET → 03:00 CEST: 02:30 does not exist; the run comes at
+			// 03:30 CEST, the moment 02:30 CET would have been, once.
+			name: "daily 02:30 across spring forward", schedule: "daily 02:30",
+			last: b(2025, 3, 28, 2, 30), from: b(2025, 3, 29, 0, 0), to: b(2025, 4, 1, 0, 0),
+			want: []time.Time{b(2025, 3, 29, 2, 30), b(2025, 3, 30, 3, 30), b(2025, 3, 31, 2, 30)},
+		},
+		{
+			// 2025-10-26 03:00 CEST → 02:00 CET: 02:30 happens twice; the run comes once.
+			name: "daily 02:30 across fall back", schedule: "daily 02:30",
+			last: b(2025, 10, 24, 2, 30), from: b(2025, 10, 25, 0, 0), to: b(2025, 10, 28, 0, 0),
+			want: []time.Time{b(2025, 10, 25, 2, 30), b(2025, 10, 26, 2, 30), b(2025, 10, 27, 2, 30)},
+		},
+		{
+			name: "daily 13:00 across fall back", schedule: "daily 13:00",
+			last: b(2025, 10, 25, 13, 0), from: b(2025, 10, 25, 14, 0), to: b(2025, 10, 28, 0, 0),
+			want: []time.Time{b(2025, 10, 26, 13, 0), b(2025, 10, 27, 13, 0)},
+		},
+		{
+			name: "every 6h is real time across spring forward", schedule: "every 6h",
+			last: b(2025, 3, 29, 18, 0), from: b(2025, 3, 29, 18, 1), to: b(2025, 3, 30, 12, 0),
+			want: []time.Time{b(2025, 3, 30, 0, 0), b(2025, 3, 30, 7, 0)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustSchedule(t, tt.schedule)
+			last := tt.last.UTC() // the history's location
+			var got []time.Time
+			// Step in real time, not wall clock, so that the repeated hour is lived twice.
+			for now := tt.from; now.Before(tt.to); now = now.Add(time.Minute).In(ber) {
+				if s.Due(last, now) {
+					got = append(got, now)
+					last = now.UTC()
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("ran at %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if !got[i].Equal(tt.want[i]) {
+					t.Errorf("run %d at %v, want %v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

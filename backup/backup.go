@@ -7,8 +7,12 @@
 //   - each new message is streamed from RETR into Maildir tmp/ while hashing, fsynced,
 //     renamed into new/, and the directory fsynced, before the index records it;
 //   - nothing is deleted, and QUIT is not sent, before the data it depends on is durable;
-//   - a DELE is sent only after re-reading and re-hashing the local copy, never when the
-//     backup folder is missing or replaced, and counts as done only after QUIT +OK;
+//   - a DELE is sent only after re-reading and re-hashing the local copy and after
+//     proving that the server's message under the UIDL is that copy (its size and header
+//     block, or a full comparison), never when the backup folder is missing or replaced,
+//     and counts as done only after QUIT +OK;
+//   - a message still on the server whose local copy went missing or was damaged is
+//     downloaded again;
 //   - a lock keeps runs of one backup folder apart, across processes.
 //
 // The package has no GUI; the desktop app and the CLI both call Run and Verify.
@@ -57,6 +61,11 @@ type Options struct {
 	// failpoint is called at each durability step with its name; the crash tests kill
 	// the process there.
 	failpoint func(step string)
+	// dial opens the POP3 session (nil: the account's server); tests script one.
+	dial dialFunc
+	// batch is the number of messages per group commit (0: 256); the crash tests make
+	// batches small so that every per-batch step happens often.
+	batch int
 }
 
 // DefaultMaxDeletes is the default cap on deletions per run.
@@ -70,8 +79,11 @@ const (
 	PhaseConnect  Phase = "connect"
 	PhaseList     Phase = "list"
 	PhaseDownload Phase = "download"
-	PhaseDelete   Phase = "delete"
-	PhaseDone     Phase = "done"
+	// PhaseVerify retrieves messages in full to compare them with their local copies
+	// before deletion (copies not yet proven against the server, or damaged ones).
+	PhaseVerify Phase = "verify"
+	PhaseDelete Phase = "delete"
+	PhaseDone   Phase = "done"
 )
 
 // Progress reports how far a run is.
@@ -85,17 +97,20 @@ type Progress struct {
 
 // Result is the outcome of one run. It is also what the run history stores.
 type Result struct {
-	AccountID  string         `json:"account_id"`
-	Account    string         `json:"account"`
-	Dir        string         `json:"backup_dir"`
-	Started    time.Time      `json:"started"`
-	Duration   time.Duration  `json:"duration_ns"`
-	New        int            `json:"new"`
-	AlreadyHad int            `json:"already_had"`
-	Deleted    int            `json:"deleted"`
-	Failed     int            `json:"failed"`
-	Bytes      int64          `json:"bytes"`
-	Errors     []MessageError `json:"errors,omitempty"`
+	AccountID  string        `json:"account_id"`
+	Account    string        `json:"account"`
+	Dir        string        `json:"backup_dir"`
+	Started    time.Time     `json:"started"`
+	Duration   time.Duration `json:"duration_ns"`
+	New        int           `json:"new"`
+	AlreadyHad int           `json:"already_had"`
+	// Restored counts messages whose local copy was missing or damaged and that were
+	// downloaded again from the server.
+	Restored int            `json:"restored,omitempty"`
+	Deleted  int            `json:"deleted"`
+	Failed   int            `json:"failed"`
+	Bytes    int64          `json:"bytes"`
+	Errors   []MessageError `json:"errors,omitempty"`
 	// Err is the error that ended the run early, empty on success.
 	Err string `json:"error,omitempty"`
 	// Kind classifies Err (KindOf), so that the faces can explain a failure read back from

@@ -221,22 +221,33 @@ func TestRetentionDeletesOnlyVerifiedCopies(t *testing.T) {
 				os.WriteFile(filepath.Join(f.acct.Backup.Dir, rel), []byte("tampered\r\n"), 0o600)
 			}
 		}
+		// It is kept aside and downloaded again in the same run, and not deleted in it.
 		f.clock = f.clock.Add(2 * 24 * time.Hour)
 		res := f.run(t)
-		if res.Deleted != 4 || len(res.Errors) != 1 || res.Errors[0].UIDL != victim {
+		if res.Deleted != 4 || res.Restored != 1 || res.New != 0 || len(res.Errors) == 0 {
 			t.Fatalf("day 15: %+v", res)
+		}
+		for _, e := range res.Errors {
+			if e.UIDL != victim {
+				t.Errorf("day 15: a note about another message: %+v", e)
+			}
 		}
 		if n := f.user.MessageCount(t); n != 1 {
 			t.Fatalf("server keeps %d, want only the unverified one", n)
 		}
-		res = f.run(t)
-		if res.New != 1 {
-			t.Fatalf("the altered message was not downloaded again: %+v", res)
+		if aside, _ := filepath.Glob(filepath.Join(f.acct.Backup.Dir, metaDir, damagedDir, "*")); len(aside) != 1 {
+			t.Fatalf("the damaged copy was not kept aside: %v", aside)
+		} else if data, _ := os.ReadFile(aside[0]); string(data) != "tampered\r\n" {
+			t.Fatalf("the damaged copy was changed: %q", data)
+		}
+		if res = f.run(t); res.New != 0 || res.Restored != 0 || res.Deleted != 0 {
+			t.Fatalf("the run after: %+v", res)
 		}
 		rep, err := Verify(context.Background(), f.acct, f.opts)
-		if err != nil || len(rep.Changed) != 0 {
+		if err != nil || !rep.Healthy() {
 			t.Fatalf("verify after re-download: %v %+v", err, rep)
 		}
+		assertExact(t, f.acct.Backup.Dir, msgs)
 	})
 	t.Run("right after backup", func(t *testing.T) {
 		f := newFixture(t, srv, accounts.Retention{Mode: accounts.DeleteNow})
@@ -316,7 +327,7 @@ func TestIndexLossIsRecoveredWithoutDuplicates(t *testing.T) {
 	}{
 		{"missing", func(p string) { os.Remove(p) }},
 		{"corrupt", func(p string) { os.WriteFile(p, []byte("garbage\x00\n"), 0o600) }},
-		{"truncated to header", func(p string) { os.WriteFile(p, []byte("postfach-index 1\n"), 0o600) }},
+		{"truncated to header", func(p string) { os.WriteFile(p, []byte("postfach-index 2\n"), 0o600) }},
 		{"torn last line", func(p string) {
 			b, _ := os.ReadFile(p)
 			os.WriteFile(p, b[:len(b)-7], 0o600)

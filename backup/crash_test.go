@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/backup/maildir"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -42,8 +44,9 @@ const crashRandomEnv = "POSTFACH_CRASH_RANDOM"
 
 // failpointSteps are the durability steps of a run, in the order a run reaches them.
 var failpointSteps = []string{
-	"after-temp-write", "after-file-sync", "after-rename", "after-dir-sync", "after-index-commit",
-	"after-delete-request", "after-dele", "before-quit", "after-quit", "after-delete-confirm",
+	"after-temp-write", "after-file-sync", "after-rename", "after-dir-sync", "after-set-aside",
+	"after-index-commit", "after-top-check", "after-delete-request", "after-dele", "before-quit",
+	"after-quit", "after-delete-confirm",
 }
 
 // crashJob is one child run.
@@ -53,7 +56,7 @@ type crashJob struct {
 	StateDir string
 	CertFile string
 	Clock    time.Time
-	Batch    int // batchMessages in the child
+	Batch    int // Options.batch in the child
 	// Kill at the Occurrence-th call of failpoint Step, or at the Nth failpoint call of any
 	// step; neither set: no kill.
 	Step       string
@@ -79,9 +82,6 @@ func TestCrashChild(t *testing.T) {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(pem)
-	if job.Batch > 0 {
-		batchMessages = job.Batch
-	}
 	var trace *os.File
 	if job.Trace != "" {
 		if trace, err = os.OpenFile(job.Trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
@@ -91,7 +91,7 @@ func TestCrashChild(t *testing.T) {
 	counts := map[string]int{}
 	total := 0
 	opts := &Options{StateDir: job.StateDir, Roots: roots, Timeout: 20 * time.Second,
-		Now: func() time.Time { return job.Clock }}
+		Now: func() time.Time { return job.Clock }, batch: job.Batch}
 	opts.failpoint = func(step string) {
 		counts[step]++
 		total++
@@ -189,8 +189,12 @@ func (c *crashCase) recover(t testing.TB) *Result {
 //
 //	round 1 (day 0):  mailbox A (edge cases) delivered; child run (downloads A, and
 //	                  under DeleteNow deletes it), killed; oracle; recovery run; oracle
+//	between:          under DeleteAfter (A is still on the server) one local copy of A
+//	                  is removed and one damaged, for the next run to restore
 //	round 2 (day 15): mailbox B delivered; child run (downloads B; deletes B under
-//	                  DeleteNow, A under DeleteAfter 14 days), killed; oracle; recovery
+//	                  DeleteNow; under DeleteAfter 14 days restores the two copies of A,
+//	                  proves the rest of A with TOP and deletes it), killed; oracle;
+//	                  recovery (every message the server has is in the backup exactly)
 //	final (day 30):   a normal run deletes what is left; the server is empty and the
 //	                  backup holds A and B exactly once.
 //
@@ -220,11 +224,44 @@ func (c *crashCase) play(t testing.TB, kill func(*crashJob)) (kills int) {
 			wantServer = 0
 		}
 		c.mb.checkSettled(t, c.acct, c.opts(), wantServer)
+		if r.day == 0 && wantServer == -1 {
+			damageTwoCopies(t, c.acct.Backup.Dir)
+		}
 	}
 	c.clock = days(30)
 	c.recover(t)
 	c.mb.checkSettled(t, c.acct, c.opts(), 0)
 	return kills
+}
+
+// damageTwoCopies removes the first stored copy (by UIDL) and flips a byte in the second,
+// as a cleaning tool and a bad sector would.
+func damageTwoCopies(t testing.TB, dir string) {
+	t.Helper()
+	md, err := maildir.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := md.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := slices.SortedFunc(maps.Keys(files), func(a, b maildir.Key) int { return strings.Compare(a.UIDL, b.UIDL) })
+	if len(keys) < 2 {
+		t.Fatalf("only %d copies to damage", len(keys))
+	}
+	if err := os.Remove(filepath.Join(dir, files[keys[0]])); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, files[keys[1]])
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // traceCounts reads a trace file: how often each step was reached, in order of first use.
@@ -294,6 +331,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 	}
 	var cases []kcase
 	finals := make([][]string, len(crashModes))
+	reached := map[string]bool{}
 	for mi, mode := range crashModes {
 		u := readyUsers(t, srv, 1)[0]
 		rounds, totals, final := reference(t, srv, u, mode.ret)
@@ -304,13 +342,14 @@ func TestCrashAtEveryStep(t *testing.T) {
 				maxOcc[step] = max(maxOcc[step], n)
 			}
 		}
-		for _, step := range failpointSteps {
-			if maxOcc[step] == 0 {
-				t.Fatalf("%s: an uninterrupted run never reached failpoint %q (renamed or removed?)", mode.name, step)
-			}
+		for step := range maxOcc {
+			reached[step] = true
 		}
 		t.Logf("%s: failpoints per child run %v; per step (max over rounds) %v", mode.name, totals, maxOcc)
 		for _, step := range failpointSteps {
+			if maxOcc[step] == 0 {
+				continue // not a step of this policy (TOP and set-aside need aged mail)
+			}
 			occs := slices.Compact([]int{1, min(2, maxOcc[step]), maxOcc[step]})
 			for _, occ := range occs {
 				cases = append(cases, kcase{fmt.Sprintf("%s/%s#%d", mode.name, step, occ), mi,
@@ -326,6 +365,11 @@ func TestCrashAtEveryStep(t *testing.T) {
 		}
 	}
 
+	for _, step := range failpointSteps {
+		if !reached[step] {
+			t.Fatalf("no uninterrupted run reached failpoint %q (renamed or removed?)", step)
+		}
+	}
 	users := readyUsers(t, srv, len(cases))
 	t.Logf("setup (Dovecot, uninterrupted reference runs, %d users) took %v", len(cases), time.Since(setup).Round(time.Millisecond))
 	var kills, points atomic.Int64

@@ -39,15 +39,16 @@ import (
 
 // mailbox is one Dovecot user and everything ever delivered to it.
 type mailbox struct {
-	srv  *dovecottest.Server
-	user *dovecottest.User
-	msgs []dovecottest.Message
-	wire map[string]int // WireForm -> index in msgs
-	raw  map[string]int // stored bytes -> index in msgs
+	srv      *dovecottest.Server
+	user     *dovecottest.User
+	msgs     []dovecottest.Message
+	wire     map[string]int   // WireForm -> index in msgs
+	wireHash map[[32]byte]int // SHA-256 of the WireForm -> index in msgs
+	raw      map[string]int   // stored bytes -> index in msgs
 }
 
 func newMailbox(srv *dovecottest.Server, u *dovecottest.User) *mailbox {
-	return &mailbox{srv: srv, user: u, wire: map[string]int{}, raw: map[string]int{}}
+	return &mailbox{srv: srv, user: u, wire: map[string]int{}, wireHash: map[[32]byte]int{}, raw: map[string]int{}}
 }
 
 // deliver puts msgs into the user's INBOX. Contents must be unique (by stored and by wire
@@ -63,6 +64,7 @@ func (m *mailbox) deliver(t testing.TB, msgs ...dovecottest.Message) {
 			t.Fatalf("corpus: %s delivered twice", msg.Name)
 		}
 		m.wire[w] = len(m.msgs)
+		m.wireHash[sha256.Sum256([]byte(w))] = len(m.msgs)
 		m.raw[string(msg.Stored)] = len(m.msgs)
 		m.msgs = append(m.msgs, msg)
 		m.user.Deliver(t, msg.Stored)
@@ -153,10 +155,25 @@ func (m *mailbox) problems(t testing.TB, dir string) []string {
 	onServer := m.serverHas(t)
 	v := readBackup(t, dir)
 	var probs []string
+	// A copy damaged behind Postfach's back (by the test) while the server still has the
+	// message is not the engine's doing; the next run sets it aside and restores it.
+	damaged := map[maildir.Key]bool{}
+	if v.ix != nil {
+		for _, e := range v.ix.Entries() {
+			k := maildir.Key{UIDL: e.UIDL, Gen: e.Gen}
+			b, ok := v.files[k]
+			if i, known := m.wireHash[e.SHA256]; ok && known && onServer[i] && sha256.Sum256(b) != e.SHA256 {
+				damaged[k] = true
+			}
+		}
+	}
 	// Backup files: each is exactly one delivered message, once per UIDL and content.
 	inBackup := map[int]maildir.Key{}
 	uidls := map[string]int{}
 	for k, b := range v.files {
+		if damaged[k] {
+			continue
+		}
 		uidls[k.UIDL]++
 		i, ok := m.wire[string(b)]
 		if !ok {
@@ -173,19 +190,23 @@ func (m *mailbox) problems(t testing.TB, dir string) []string {
 			probs = append(probs, fmt.Sprintf("UIDL %s has %d files", u, n))
 		}
 	}
-	// Index: each entry names a file with the recorded size and hash.
+	// Index: each entry names a file with the recorded size and hash — except a copy
+	// removed or damaged behind Postfach's back while the server still has the message,
+	// which the next run restores (checkSettled asserts that it did).
 	indexed := map[maildir.Key]bool{}
 	if v.ix != nil {
 		for _, e := range v.ix.Entries() {
 			k := maildir.Key{UIDL: e.UIDL, Gen: e.Gen}
 			b, ok := v.files[k]
+			i, known := m.wireHash[e.SHA256]
 			switch {
+			case ok && int64(len(b)) == e.Size && sha256.Sum256(b) == e.SHA256:
+				indexed[k] = true
+			case known && onServer[i]:
 			case !ok:
 				probs = append(probs, fmt.Sprintf("index names %s/%d but no file exists", e.UIDL, e.Gen))
-			case int64(len(b)) != e.Size || sha256.Sum256(b) != e.SHA256:
-				probs = append(probs, fmt.Sprintf("index hash of %s/%d does not match its file", e.UIDL, e.Gen))
 			default:
-				indexed[k] = true
+				probs = append(probs, fmt.Sprintf("index hash of %s/%d does not match its file", e.UIDL, e.Gen))
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/atomicfile"
+	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/backup/maildir"
 )
 
@@ -37,6 +38,16 @@ type folder struct {
 	// fresh is true when this run created the folder's identity, so an absent index
 	// means "nothing backed up yet" rather than "index lost".
 	fresh bool
+	// lock is held by a run (not by Verify) from before the marker is read until close.
+	lock *filelock.Lock
+}
+
+// close releases the Maildir's batch handle and the folder lock.
+func (f *folder) close() {
+	f.md.Close()
+	if f.lock != nil {
+		f.lock.Unlock()
+	}
 }
 
 func (f *folder) metaPath(name string) string { return filepath.Join(f.root, metaDir, name) }
@@ -47,59 +58,94 @@ func mailboxID(a *accounts.Account) string {
 }
 
 // openFolder opens (or, on first use, creates) the account's backup folder and checks
-// that it is the folder earlier runs wrote to. create=false never creates anything
-// (verify).
+// that it is the folder earlier runs wrote to. With create it also takes the folder's
+// lock — before the identity marker is read or created, so that two first runs cannot
+// both create one — and returns ErrBusy if another run holds it. create=false never
+// creates or locks anything (verify).
 func openFolder(a *accounts.Account, st *accountState, create bool) (*folder, error) {
 	root := a.Backup.Dir
 	known := st.StoreID != "" && st.Dir == root
-	mk, err := readMarker(filepath.Join(root, metaDir, "store.json"))
+	markerPath := filepath.Join(root, metaDir, "store.json")
+	_, err := readMarker(markerPath)
+	switch {
+	case err == nil:
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("backup folder %s: %w", root, err)
+	case known:
+		// The folder earlier runs wrote to has no marker: never create one here.
+		if _, statErr := os.Stat(root); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s (is the drive connected?)", ErrFolderMissing, root)
+		}
+		return nil, fmt.Errorf("%w: %s no longer holds the backup (was the drive unmounted?)", ErrFolderReplaced, root)
+	case !create:
+		return nil, fmt.Errorf("%w: %s has no backup yet", ErrFolderMissing, root)
+	default:
+		if err := os.MkdirAll(filepath.Join(root, metaDir), 0o700); err != nil {
+			return nil, fmt.Errorf("create backup folder: %w", err)
+		}
+	}
+	f := &folder{root: root}
+	if create {
+		lock, err := filelock.TryLock(f.metaPath("lock"))
+		if errors.Is(err, filelock.ErrLocked) {
+			return nil, ErrBusy
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backup folder %s: %w", root, err)
+		}
+		f.lock = lock
+	}
+	if err := f.open(a, st, known, create); err != nil {
+		if f.lock != nil {
+			f.lock.Unlock()
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// open reads (under the lock, when creating) the folder's marker, or creates it.
+func (f *folder) open(a *accounts.Account, st *accountState, known, create bool) error {
+	mk, err := readMarker(f.metaPath("store.json"))
 	switch {
 	case err == nil:
 		if !strings.EqualFold(mk.Mailbox, mailboxID(a)) {
-			return nil, fmt.Errorf("%w: %s holds the backup of %s, not %s", ErrFolderForeign, root, mk.Mailbox, mailboxID(a))
+			return fmt.Errorf("%w: %s holds the backup of %s, not %s", ErrFolderForeign, f.root, mk.Mailbox, mailboxID(a))
 		}
 		if known && mk.ID != st.StoreID {
-			return nil, fmt.Errorf("%w: %s is not the folder earlier backups went to", ErrFolderReplaced, root)
+			return fmt.Errorf("%w: %s is not the folder earlier backups went to", ErrFolderReplaced, f.root)
 		}
 		// Verify (create=false) must not write, not even missing subdirectories.
 		open := maildir.Open
 		if create {
 			open = maildir.Create
 		}
-		md, err := open(root)
+		md, err := open(f.root)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return &folder{root: root, md: md, marker: mk}, nil
+		f.md, f.marker = md, mk
+		return nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("backup folder %s: %w", root, err)
+		return fmt.Errorf("backup folder %s: %w", f.root, err)
+	case known || !create:
+		// Removed while we waited for the lock.
+		return fmt.Errorf("%w: %s no longer holds the backup", ErrFolderReplaced, f.root)
 	}
-	// No marker.
-	if known {
-		if _, statErr := os.Stat(root); errors.Is(statErr, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s (is the drive connected?)", ErrFolderMissing, root)
-		}
-		return nil, fmt.Errorf("%w: %s no longer holds the backup (was the drive unmounted?)", ErrFolderReplaced, root)
-	}
-	if !create {
-		return nil, fmt.Errorf("%w: %s has no backup yet", ErrFolderMissing, root)
-	}
-	if err := os.MkdirAll(filepath.Join(root, metaDir), 0o700); err != nil {
-		return nil, fmt.Errorf("create backup folder: %w", err)
-	}
-	md, err := maildir.Create(root)
+	md, err := maildir.Create(f.root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	mk = marker{Format: 1, ID: accounts.NewID() + accounts.NewID(), Mailbox: mailboxID(a), Created: time.Now().UTC()}
 	data, _ := json.MarshalIndent(mk, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(root, metaDir, "store.json"), append(data, '\n'), 0o600); err != nil {
-		return nil, fmt.Errorf("create backup folder: %w", err)
+	if err := atomicfile.WriteFile(f.metaPath("store.json"), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("create backup folder: %w", err)
 	}
-	if err := atomicfile.SyncDir(root); err != nil {
-		return nil, err
+	if err := atomicfile.SyncDir(f.root); err != nil {
+		return err
 	}
-	return &folder{root: root, md: md, marker: mk, fresh: true}, nil
+	f.md, f.marker, f.fresh = md, mk, true
+	return nil
 }
 
 func readMarker(path string) (marker, error) {

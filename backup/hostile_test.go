@@ -24,13 +24,17 @@ import (
 type fakeServer struct {
 	msgs    []fakeMsg
 	uidlErr error
+	noTop   bool         // answer TOP with -ERR, as a server without TOP does
 	deleted map[int]bool // DELE'd in the current session
+	// Counts of commands, for tests that check what was (not) sent.
+	sessions, retrs, tops int
 }
 
 type fakeMsg struct {
 	uid     string
 	body    string
 	retrErr bool
+	top     string // if set, what TOP n 0 answers instead of the real header block
 }
 
 func (s *fakeServer) UIDL(context.Context) ([]pop3.UID, error) {
@@ -63,8 +67,33 @@ func (s *fakeServer) RetrAll(_ context.Context, nums []int, fn func(int, io.Read
 			}
 			continue
 		}
+		s.retrs++
 		if ferr := fn(n, strings.NewReader(m.body), nil); ferr != nil {
 			return ferr
+		}
+	}
+	return nil
+}
+
+func (s *fakeServer) TopAll(_ context.Context, nums []int, fn func(int, io.Reader, error) error) error {
+	for _, n := range nums {
+		s.tops++
+		m := s.msgs[n-1]
+		if s.noTop {
+			if err := fn(n, nil, mailerr.NewServerError("TOP", "", "unknown command", nil)); err != nil {
+				return err
+			}
+			continue
+		}
+		head := m.top
+		if head == "" {
+			head = m.body
+			if i := strings.Index(head, "\r\n\r\n"); i >= 0 {
+				head = head[:i+4]
+			}
+		}
+		if err := fn(n, strings.NewReader(head), nil); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -88,14 +117,13 @@ func (s *fakeServer) Quit(context.Context) error {
 
 func (s *fakeServer) Close() error { return nil }
 
-// useFake routes Run's connections to srv for the duration of the test.
-func useFake(t *testing.T, srv *fakeServer) {
-	old := dialSession
-	dialSession = func(context.Context, *accounts.Account, string, *Options) (session, error) {
+// useFake routes the runs with options o to srv.
+func useFake(o *Options, srv *fakeServer) {
+	o.dial = func(context.Context, *accounts.Account, string, *Options) (session, error) {
 		srv.deleted = map[int]bool{}
+		srv.sessions++
 		return srv, nil
 	}
-	t.Cleanup(func() { dialSession = old })
 }
 
 func fakeAccount(t *testing.T, mode accounts.RetentionMode) (accounts.Account, *Options) {
@@ -131,7 +159,7 @@ func TestServerRekeysEveryUIDL(t *testing.T) {
 	for i, b := range bodies(5, "rekey") {
 		srv.msgs = append(srv.msgs, fakeMsg{uid: fmt.Sprintf("old-%d", i), body: b})
 	}
-	useFake(t, srv)
+	useFake(o, srv)
 	mustRun(t, a, o)
 
 	// The server migrates: same messages, every UIDL new.
@@ -163,7 +191,7 @@ func TestDuplicateUIDLIsNeverDeleted(t *testing.T) {
 	a, o := fakeAccount(t, accounts.DeleteNow)
 	b := bodies(3, "dup")
 	srv := &fakeServer{msgs: []fakeMsg{{uid: "x", body: b[0]}, {uid: "y", body: b[1]}, {uid: "x", body: b[2]}}}
-	useFake(t, srv)
+	useFake(o, srv)
 	res := mustRun(t, a, o)
 	if res.New != 2 || res.Deleted != 1 {
 		t.Fatalf("%+v", res)
@@ -184,7 +212,7 @@ func TestReusedUIDLIsANewMessage(t *testing.T) {
 	a, o := fakeAccount(t, accounts.DeleteNow)
 	b := bodies(2, "reuse")
 	srv := &fakeServer{msgs: []fakeMsg{{uid: "u1", body: b[0]}}}
-	useFake(t, srv)
+	useFake(o, srv)
 	if res := mustRun(t, a, o); res.New != 1 || res.Deleted != 1 {
 		t.Fatalf("%+v", res)
 	}
@@ -217,7 +245,7 @@ func TestRefusedRetrStaysOnServer(t *testing.T) {
 	a, o := fakeAccount(t, accounts.DeleteNow)
 	b := bodies(3, "refused")
 	srv := &fakeServer{msgs: []fakeMsg{{uid: "a", body: b[0]}, {uid: "b", body: b[1], retrErr: true}, {uid: "c", body: b[2]}}}
-	useFake(t, srv)
+	useFake(o, srv)
 	res := mustRun(t, a, o)
 	if res.New != 2 || res.Failed != 1 || res.Deleted != 2 || len(res.Errors) != 1 || res.Errors[0].UIDL != "b" {
 		t.Fatalf("%+v", res)
@@ -230,7 +258,7 @@ func TestRefusedRetrStaysOnServer(t *testing.T) {
 func TestNoUIDLFetchesNothing(t *testing.T) {
 	a, o := fakeAccount(t, accounts.DeleteNow)
 	srv := &fakeServer{msgs: []fakeMsg{{uid: "a", body: "x\r\n"}}, uidlErr: fmt.Errorf("uidl: %w", mailerr.ErrNoUIDL)}
-	useFake(t, srv)
+	useFake(o, srv)
 	res, err := Run(context.Background(), a, "pw", o)
 	if !errors.Is(err, mailerr.ErrNoUIDL) || res.New != 0 || len(srv.msgs) != 1 {
 		t.Fatalf("err %v, %+v", err, res)

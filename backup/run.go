@@ -12,24 +12,24 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/backup/index"
 	"github.com/postfach/postfach/backup/maildir"
 )
 
 // Batch limits for group commit: a batch is made durable when it reaches either.
-// batchMessages is a variable only so that the crash tests can make batches small and
-// every per-batch durability step frequent; nothing else changes it.
-var batchMessages = 256
+const (
+	defaultBatchMessages = 256
+	batchBytes           = 64 << 20
+)
 
-const batchBytes = 64 << 20
-
-// Run backs up one POP3 account once: download what is new, then apply the retention
-// policy. It always returns a Result (also stored in the account's history when
-// Options.StateDir is set); the error is the one that ended the run early.
+// Run backs up one POP3 account once: download what is new, restore local copies that
+// went missing while the server still has them, then apply the retention policy. It
+// always returns a Result (also stored in the account's history when Options.StateDir is
+// set, except when another run of the folder was busy); the error is the one that ended
+// the run early.
 func Run(ctx context.Context, acct accounts.Account, password string, opts *Options) (*Result, error) {
 	o := withDefaults(opts)
-	r := &runner{acct: &acct, password: password, o: o}
+	r := &runner{acct: &acct, password: password, o: o, retrieved: map[string]bool{}, keep: map[string]bool{}}
 	r.res = &Result{AccountID: acct.ID, Account: acct.Name, Started: o.Now().UTC()}
 	if acct.Backup != nil {
 		r.res.Dir = acct.Backup.Dir
@@ -40,9 +40,17 @@ func Run(ctx context.Context, acct accounts.Account, password string, opts *Opti
 		err = fmt.Errorf("backup %s: %w", acct.Name, err)
 		r.res.Err = err.Error()
 	}
-	if r.state != nil {
-		r.state.History = append(r.state.History, *r.res)
-		if serr := saveState(o.StateDir, acct.ID, r.state); serr != nil && err == nil {
+	// A run that found the folder busy has done nothing, and the state belongs to the
+	// run that holds the lock: write nothing.
+	if !errors.Is(err, ErrBusy) && acct.Protocol == accounts.POP3 {
+		serr := updateState(o.StateDir, acct.ID, func(st *accountState) {
+			if r.f != nil {
+				st.Dir, st.StoreID = r.f.root, r.f.marker.ID
+			}
+			st.Suspect = slices.DeleteFunc(st.Suspect, func(name string) bool { return r.checked[name] })
+			st.History = append(st.History, *r.res)
+		})
+		if serr != nil && err == nil {
 			err = serr
 			r.res.Err = err.Error()
 		}
@@ -56,10 +64,17 @@ type runner struct {
 	password string
 	o        Options
 	res      *Result
-	state    *accountState
 	f        *folder
 	ix       *index.Index
 	sess     session
+	// files maps base file names (what index entries record) to paths relative to the
+	// Maildir, as scanned at the start of the run and kept up to date by it.
+	files map[string]string
+	keys  map[maildir.Key]string
+	// checked are suspect files (from Verify) this run re-hashed; healing are the UIDLs
+	// whose copies among them were damaged, forgotten, and are to be downloaded again.
+	checked map[string]bool
+	healing map[string]bool
 	// rebuilt means the index was rebuilt from the files this run: deletions wait for
 	// the next run, when the rebuilt index has been reconciled with the server once.
 	rebuilt bool
@@ -69,11 +84,33 @@ type runner struct {
 	// than stored twice, and deletions wait for the next run.
 	rekeyable map[[32]byte]index.Entry
 	rekeyed   int
-	// adopted are index records that need no new file (re-keyed messages); they are
-	// committed with the next batch.
-	adopted   []index.Record
-	pending   []*maildir.Pending
+	// retrieved are UIDLs whose message this session retrieved and found stored: the
+	// strongest proof that the server's message is the copy the backup holds.
+	retrieved map[string]bool
+	// keep are UIDLs that must not be deleted in this run: the server's message under
+	// them turned out to be a different one than the backup had.
+	keep map[string]bool
+	// again are messages to retrieve in full before deletions: proofs of unproven
+	// copies and replacements of damaged ones.
+	again []message
+	// records are index records that need no new file (proofs, re-keyed messages,
+	// forgotten copies); they are committed before the next batch's own records.
+	records   []index.Record
+	pending   []pendingMsg
 	pendBytes int64
+	// aside are damaged copies to move out of the Maildir when the batch that replaces
+	// them is committed.
+	aside []asideCopy
+}
+
+// asideCopy is a damaged stored copy: its path relative to the Maildir and its UIDL.
+type asideCopy struct{ rel, uidl string }
+
+// pendingMsg is a downloaded message waiting for its batch to be committed.
+type pendingMsg struct {
+	p      *maildir.Pending
+	octets int64
+	head   [32]byte
 }
 
 func withDefaults(opts *Options) Options {
@@ -89,6 +126,12 @@ func withDefaults(opts *Options) Options {
 	}
 	if o.MaxDeletes == 0 {
 		o.MaxDeletes = DefaultMaxDeletes
+	}
+	if o.batch == 0 {
+		o.batch = defaultBatchMessages
+	}
+	if o.dial == nil {
+		o.dial = dialPOP3
 	}
 	return o
 }
@@ -115,38 +158,36 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.state = st
-	r.f, err = openFolder(r.acct, st, true)
+	f, err := openFolder(r.acct, st, true)
 	if err != nil {
 		return err
 	}
-	defer r.f.md.Close()
-	lock, err := filelock.TryLock(r.f.metaPath("lock"))
-	if errors.Is(err, filelock.ErrLocked) {
-		return ErrBusy
-	}
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
+	defer f.close()
+	r.f = f
 	// Remember the folder's identity before touching the server, so that a later run
 	// notices if this folder disappears or is swapped.
-	if st.Dir != r.f.root || st.StoreID != r.f.marker.ID {
-		st.Dir, st.StoreID = r.f.root, r.f.marker.ID
-		if err := saveState(r.o.StateDir, r.acct.ID, st); err != nil {
+	if st.Dir != f.root || st.StoreID != f.marker.ID {
+		err := updateState(r.o.StateDir, r.acct.ID, func(st *accountState) { st.Dir, st.StoreID = f.root, f.marker.ID })
+		if err != nil {
 			return err
 		}
 	}
-	if err := r.f.md.CleanTmp(); err != nil {
+	if err := f.md.CleanTmp(); err != nil {
 		return err
 	}
 	if err := r.openIndex(); err != nil {
 		return err
 	}
 	defer r.ix.Close()
+	if err := r.scan(); err != nil {
+		return err
+	}
+	if err := r.checkSuspects(st.Suspect); err != nil {
+		return err
+	}
 
 	r.progress(Progress{Phase: PhaseConnect})
-	r.sess, err = dialSession(ctx, r.acct, r.password, &r.o)
+	r.sess, err = r.o.dial(ctx, r.acct, r.password, &r.o)
 	if err != nil {
 		return err
 	}
@@ -175,20 +216,16 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(todo) > 0 {
-		if err := addSizes(ctx, r.sess, todo); err != nil {
-			return err
-		}
-	}
-	if err := r.download(ctx, list, todo); err != nil {
+	if err := r.download(ctx, todo, PhaseDownload); err != nil {
 		r.abortPending()
 		return err
 	}
 	dels, err := r.deleteEligible(ctx, list)
 	if err != nil {
+		r.abortPending()
 		return err
 	}
-	r.progress(Progress{Phase: PhaseDone, Done: r.res.New, Total: len(todo), Bytes: r.res.Bytes})
+	r.progress(Progress{Phase: PhaseDone, Done: r.res.New + r.res.Restored, Total: len(todo), Bytes: r.res.Bytes})
 	quitted = true
 	r.failpoint("before-quit")
 	err = r.sess.Quit(ctx)
@@ -231,82 +268,106 @@ func (r *runner) openIndex() error {
 }
 
 // rebuildIndex recreates the index by hashing every message Postfach stored in the
-// Maildir. Their Saved time is now, so a delete-after-N-days policy starts afresh.
+// Maildir. The entries are unproven: their hashes describe whatever is on the disk, so
+// before any deletion the server's message is retrieved and compared in full. Their Saved
+// time is now, so a delete-after-N-days policy starts afresh.
 func rebuildIndex(f *folder, path string, now time.Time) (*index.Index, error) {
 	files, err := f.md.Scan()
 	if err != nil {
 		return nil, err
 	}
-	best := make(map[string]index.Entry)
+	entries := make([]index.Entry, 0, len(files))
 	for k, rel := range files {
-		if e, ok := best[k.UIDL]; ok && e.Gen > k.Gen {
-			continue
-		}
 		size, sum, err := f.md.HashFile(rel)
 		if err != nil {
 			return nil, fmt.Errorf("rebuild index: %w", err)
 		}
-		best[k.UIDL] = index.Entry{UIDL: k.UIDL, Gen: k.Gen, File: baseName(rel), Size: size, SHA256: sum, Saved: now}
-	}
-	entries := make([]index.Entry, 0, len(best))
-	for _, e := range best {
-		entries = append(entries, e)
+		entries = append(entries, index.Entry{UIDL: k.UIDL, Gen: k.Gen, File: baseName(rel), Size: size, SHA256: sum, Saved: now})
 	}
 	return index.Create(path, entries)
 }
 
-// reconcile settles deletions requested by an earlier run whose QUIT outcome is unknown:
-// a requested UIDL no longer listed was deleted; one still listed was not, and the
-// request is withdrawn (it will be re-evaluated under the policy).
+// scan lists the Maildir once per run: which stored copies exist.
+func (r *runner) scan() error {
+	keys, err := r.f.md.Scan()
+	if err != nil {
+		return err
+	}
+	r.keys, r.files = keys, byFileName(keys)
+	return nil
+}
+
+// reconcile settles deletions requested by an earlier run whose QUIT outcome is unknown
+// (a requested UIDL no longer listed was deleted; one still listed was not, and the
+// request is withdrawn), and records UIDLs that vanished without Postfach deleting them:
+// if one comes back, it names another message.
 func (r *runner) reconcile(list *listing) error {
 	var recs []index.Record
 	now := r.o.Now()
 	for _, e := range r.ix.Entries() {
-		if e.DeleteRequested.IsZero() || !e.Deleted.IsZero() {
-			continue
-		}
-		if _, listed := list.byUIDL[e.UIDL]; listed {
+		_, listed := list.byUIDL[e.UIDL]
+		switch {
+		case !e.Deleted.IsZero():
+		case !e.DeleteRequested.IsZero() && listed:
 			recs = append(recs, index.Record{Op: 'U', Entry: e})
-		} else {
+		case !e.DeleteRequested.IsZero():
 			recs = append(recs, index.Record{Op: 'C', Entry: e, At: now})
+		case !listed && e.Gone.IsZero():
+			recs = append(recs, index.Record{Op: 'V', Entry: e, At: now})
 		}
 	}
 	return r.ix.Append(recs...)
 }
 
-// plan decides which listed messages to download. A file already in the Maildir for a
-// UIDL the index lacks (a crash after the rename, before the index write) is adopted,
-// not downloaded again.
+// plan decides which listed messages to download:
+//   - a UIDL the index does not know, or one the server reused after Postfach deleted
+//     its message: new;
+//   - a UIDL that vanished and came back, or whose listed size differs from the one
+//     recorded at download: probably another message; downloaded and compared with the
+//     copy the backup holds (stored only if it differs, and then not deleted this run);
+//   - a UIDL whose local copy is missing: downloaded again (self-healing).
+//
+// A file already in the Maildir for a planned download (a crash after the rename, before
+// the index write) is adopted, not downloaded again.
 func (r *runner) plan(list *listing) ([]message, error) {
 	var todo []message
+	var forget []index.Record
 	for _, m := range list.msgs {
 		e := r.ix.Get(m.UIDL)
-		if e != nil && e.Deleted.IsZero() {
+		switch {
+		case e == nil:
+			m.heal = r.healing[m.UIDL]
+		case !e.Deleted.IsZero():
+		case r.files[e.File] == "":
+			forget = append(forget, index.Record{Op: 'L', Entry: *e})
+			m.heal = true
+			r.res.Errors = append(r.res.Errors, MessageError{UIDL: m.UIDL, Err: "the local copy was missing; it is downloaded again from the server"})
+		case !e.Gone.IsZero() || (e.Proven() && e.Octets != m.Octets):
+			prev := *e
+			m.prev = &prev
+		default:
 			r.res.AlreadyHad++
 			continue
 		}
-		// New, or a UIDL the server reused after we saw it deleted (a different
-		// message): either way a generation no earlier copy used.
 		m.Gen = r.ix.NextGen(m.UIDL)
 		todo = append(todo, m)
+	}
+	if err := r.ix.Append(forget...); err != nil {
+		return nil, err
 	}
 	if len(todo) == 0 {
 		return nil, nil
 	}
 	r.rekeyable = make(map[[32]byte]index.Entry)
 	for _, e := range r.ix.Entries() {
-		if _, listed := list.byUIDL[e.UIDL]; !listed && e.Deleted.IsZero() && e.DeleteRequested.IsZero() {
+		if _, listed := list.byUIDL[e.UIDL]; !listed && e.Deleted.IsZero() && e.DeleteRequested.IsZero() && r.files[e.File] != "" {
 			r.rekeyable[e.SHA256] = e
 		}
-	}
-	files, err := r.f.md.Scan()
-	if err != nil {
-		return nil, err
 	}
 	var adopt []index.Record
 	kept := todo[:0]
 	for _, m := range todo {
-		rel, ok := files[maildir.Key{UIDL: m.UIDL, Gen: m.Gen}]
+		rel, ok := r.keys[maildir.Key{UIDL: m.UIDL, Gen: m.Gen}]
 		if !ok {
 			kept = append(kept, m)
 			continue
@@ -315,6 +376,7 @@ func (r *runner) plan(list *listing) ([]message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("adopt %s: %w", rel, err)
 		}
+		// Unproven: the bytes are hashed from the disk, not retrieved in this session.
 		adopt = append(adopt, index.Record{Op: 'S', At: r.o.Now(), Entry: index.Entry{
 			UIDL: m.UIDL, Gen: m.Gen, File: baseName(rel), Size: size, SHA256: sum}})
 		r.res.AlreadyHad++
@@ -324,7 +386,9 @@ func (r *runner) plan(list *listing) ([]message, error) {
 
 // download streams every planned message into the Maildir, committing in batches. A
 // message the server refuses to send is reported and skipped; it stays on the server.
-func (r *runner) download(ctx context.Context, list *listing, todo []message) error {
+// A message with a previous copy (m.prev) is compared with it: the same bytes are a proof,
+// not a second copy.
+func (r *runner) download(ctx context.Context, todo []message, phase Phase) error {
 	if len(todo) == 0 {
 		return nil
 	}
@@ -336,7 +400,8 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 		byNum[m.Num] = m
 		total += m.Octets
 	}
-	r.progress(Progress{Phase: PhaseDownload, Total: len(todo), TotalBytes: total})
+	done := 0
+	r.progress(Progress{Phase: phase, Total: len(todo), TotalBytes: total})
 	err := r.sess.RetrAll(ctx, nums, func(num int, body io.Reader, rerr error) error {
 		m := byNum[num]
 		if rerr != nil {
@@ -344,38 +409,16 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 			r.res.Errors = append(r.res.Errors, MessageError{UIDL: m.UIDL, Err: rerr.Error()})
 			return nil
 		}
-		p, err := r.f.md.Create(maildir.Key{UIDL: m.UIDL, Gen: m.Gen}, r.o.Now())
-		if err != nil {
+		if err := r.store(m, body, num); err != nil {
 			return err
 		}
-		if _, err := io.Copy(p, body); err != nil {
-			p.Abort()
-			return fmt.Errorf("retr %d: %w", num, err)
-		}
-		if err := p.Finish(); err != nil {
-			p.Abort()
-			return err
-		}
-		r.failpoint("after-temp-write")
-		if old, ok := r.rekeyable[p.SHA256]; ok && old.Size == p.Size {
-			p.Abort()
-			delete(r.rekeyable, p.SHA256)
-			r.adopted = append(r.adopted, index.Record{Op: 'S', At: r.o.Now(), Entry: index.Entry{
-				UIDL: m.UIDL, Gen: m.Gen, File: old.File, Size: old.Size, SHA256: old.SHA256}})
-			r.rekeyed++
-			r.res.AlreadyHad++
-			return nil
-		}
-		r.pending = append(r.pending, p)
-		r.pendBytes += p.Size
-		r.res.New++
-		r.res.Bytes += p.Size
-		if len(r.pending) >= batchMessages || r.pendBytes >= batchBytes {
+		done++
+		if len(r.pending) >= r.o.batch || r.pendBytes >= batchBytes {
 			if err := r.commit(); err != nil {
 				return err
 			}
 		}
-		r.progress(Progress{Phase: PhaseDownload, Done: r.res.New, Total: len(todo), Bytes: r.res.Bytes, TotalBytes: total})
+		r.progress(Progress{Phase: phase, Done: done, Total: len(todo), Bytes: r.res.Bytes, TotalBytes: total})
 		return nil
 	})
 	if err != nil {
@@ -388,36 +431,131 @@ func (r *runner) download(ctx context.Context, list *listing, todo []message) er
 	return r.commit()
 }
 
+// store writes one retrieved message to tmp/ and decides what it is: the copy the
+// backup already holds (a proof), a re-keyed message (matched by content), or a message
+// to add in the next commit.
+func (r *runner) store(m message, body io.Reader, num int) error {
+	p, err := r.f.md.Create(maildir.Key{UIDL: m.UIDL, Gen: m.Gen}, r.o.Now())
+	if err != nil {
+		return err
+	}
+	hd := newHeadDigest()
+	if _, err := io.Copy(io.MultiWriter(p, hd), body); err != nil {
+		p.Abort()
+		return fmt.Errorf("retr %d: %w", num, err)
+	}
+	if err := p.Finish(); err != nil {
+		p.Abort()
+		return err
+	}
+	r.failpoint("after-temp-write")
+	head := hd.Sum()
+	proof := index.Entry{UIDL: m.UIDL, Octets: m.Octets, Head: head}
+	if prev := m.prev; prev != nil {
+		if r.files[prev.File] != "" && prev.SHA256 == p.SHA256 && prev.Size == p.Size {
+			// The server's message is the copy the backup holds: prove it, store nothing.
+			p.Abort()
+			r.records = append(r.records, index.Record{Op: 'P', Entry: proof})
+			r.retrieved[m.UIDL] = true
+			r.res.AlreadyHad++
+			return nil
+		}
+		r.keep[m.UIDL] = true
+		if r.damagedCopy(prev, head) {
+			m.heal = true
+			r.res.Errors = append(r.res.Errors, MessageError{UIDL: m.UIDL, Err: "the local copy was damaged; it was downloaded again and the damaged file kept in .postfach/damaged"})
+		} else {
+			r.res.Errors = append(r.res.Errors, MessageError{UIDL: m.UIDL, Err: "the server now lists another message under this ID; it was backed up as a new message and is not deleted in this run"})
+		}
+	}
+	if old, ok := r.rekeyable[p.SHA256]; ok && old.Size == p.Size {
+		p.Abort()
+		delete(r.rekeyable, p.SHA256)
+		e := index.Entry{UIDL: m.UIDL, Gen: m.Gen, File: old.File, Size: old.Size, SHA256: old.SHA256, Octets: m.Octets, Head: head}
+		r.records = append(r.records, index.Record{Op: 'S', At: r.o.Now(), Entry: e})
+		r.rekeyed++
+		r.res.AlreadyHad++
+		return nil
+	}
+	r.pending = append(r.pending, pendingMsg{p: p, octets: m.Octets, head: head})
+	r.pendBytes += p.Size
+	r.retrieved[m.UIDL] = true
+	if m.heal {
+		r.res.Restored++
+	} else {
+		r.res.New++
+	}
+	r.res.Bytes += p.Size
+	return nil
+}
+
+// damagedCopy decides whether prev, a stored copy whose server message differs from it,
+// is a damaged copy of that same message rather than another message: its own bytes no
+// longer match its hash, or it was never proven and its header block is the server's
+// message's. A damaged copy is forgotten and moved aside when the new copy is committed.
+func (r *runner) damagedCopy(prev *index.Entry, serverHead [32]byte) bool {
+	rel := r.files[prev.File]
+	if rel == "" {
+		return false
+	}
+	size, sum, herr := r.f.md.HashFile(rel)
+	damaged := herr != nil || size != prev.Size || sum != prev.SHA256
+	if !damaged && !prev.Proven() {
+		head, err := fileHeadDigest(filepath.Join(r.f.root, rel))
+		damaged = err != nil || head == serverHead
+	}
+	if damaged {
+		r.records = append(r.records, index.Record{Op: 'L', Entry: *prev})
+		r.aside = append(r.aside, asideCopy{rel, prev.UIDL})
+	}
+	return damaged
+}
+
 // commit makes the pending batch durable in the Maildir, then records it in the index.
 func (r *runner) commit() error {
-	if len(r.pending) == 0 {
-		err := r.ix.Append(r.adopted...)
-		r.adopted = nil
-		return err
+	if len(r.pending) > 0 {
+		batch := make([]*maildir.Pending, len(r.pending))
+		for i, pm := range r.pending {
+			batch[i] = pm.p
+		}
+		if err := r.f.md.SyncData(batch); err != nil {
+			return err
+		}
+		r.failpoint("after-file-sync")
+		if err := r.f.md.Publish(batch); err != nil {
+			return err
+		}
+		r.failpoint("after-rename")
+		if err := r.f.md.SyncNew(); err != nil {
+			return err
+		}
+		r.failpoint("after-dir-sync")
 	}
-	if err := r.f.md.SyncData(r.pending); err != nil {
-		return err
+	// The new copies are durable: move the damaged ones they replace out of the way
+	// before the index forgets them, so a crash in between leaves an entry whose file
+	// is missing (restored by the next run), never a damaged file nobody tracks.
+	for _, c := range r.aside {
+		if err := r.setAside(c.rel, c.uidl); err != nil {
+			return err
+		}
+		r.failpoint("after-set-aside")
 	}
-	r.failpoint("after-file-sync")
-	if err := r.f.md.Publish(r.pending); err != nil {
-		return err
-	}
-	r.failpoint("after-rename")
-	if err := r.f.md.SyncNew(); err != nil {
-		return err
-	}
-	r.failpoint("after-dir-sync")
+	r.aside = nil
 	now := r.o.Now()
-	recs := r.adopted
-	for _, p := range r.pending {
+	recs := r.records
+	for _, pm := range r.pending {
+		p := pm.p
 		recs = append(recs, index.Record{Op: 'S', At: now, Entry: index.Entry{
-			UIDL: p.Key.UIDL, Gen: p.Key.Gen, File: p.Name, Size: p.Size, SHA256: p.SHA256}})
+			UIDL: p.Key.UIDL, Gen: p.Key.Gen, File: p.Name, Size: p.Size, SHA256: p.SHA256, Octets: pm.octets, Head: pm.head}})
+		r.files[p.Name] = filepath.Join(maildir.New, p.Name)
 	}
 	if err := r.ix.Append(recs...); err != nil {
 		return err
 	}
-	r.adopted = nil
-	r.failpoint("after-index-commit")
+	r.records = nil
+	if len(r.pending) > 0 {
+		r.failpoint("after-index-commit")
+	}
 	r.pending, r.pendBytes = nil, 0
 	return nil
 }
@@ -425,8 +563,8 @@ func (r *runner) commit() error {
 // abortPending removes uncommitted files after a failed commit; the server still has
 // those messages.
 func (r *runner) abortPending() {
-	for _, p := range r.pending {
-		p.Abort()
+	for _, pm := range r.pending {
+		pm.p.Abort()
 	}
 	r.pending, r.pendBytes = nil, 0
 }

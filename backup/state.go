@@ -22,6 +22,9 @@ type accountState struct {
 	Dir     string   `json:"dir"`
 	StoreID string   `json:"store_id"`
 	History []Result `json:"history"`
+	// Suspect are stored files (base names) Verify found changed; the next run re-hashes
+	// them and downloads the messages again where the server still has them.
+	Suspect []string `json:"suspect,omitempty"`
 }
 
 // History returns the recent runs of an account, oldest first.
@@ -71,6 +74,21 @@ func loadState(stateDir, accountID string) (*accountState, error) {
 		return &accountState{}, nil
 	}
 	return st, nil
+}
+
+// updateState re-reads the account's state, applies change and writes it back, so that
+// what another process wrote in the meantime (a Verify, a run of the same account that
+// held the folder lock) is kept.
+func updateState(stateDir, accountID string, change func(*accountState)) error {
+	if stateDir == "" {
+		return nil
+	}
+	st, err := loadState(stateDir, accountID)
+	if err != nil {
+		return err
+	}
+	change(st)
+	return saveState(stateDir, accountID, st)
 }
 
 func saveState(stateDir, accountID string, st *accountState) error {

@@ -386,7 +386,7 @@ func TestDamagedMetadata(t *testing.T) {
 		{name: "index from a newer format", rebuild: true, damage: func(t *testing.T, r *storageRig) {
 			p := filepath.Join(r.acct.Backup.Dir, metaDir, "index")
 			b, _ := os.ReadFile(p)
-			b = bytes.Replace(b, []byte("postfach-index 1\n"), []byte("postfach-index 2\nX future-record\n"), 1)
+			b = bytes.Replace(b, []byte("postfach-index 2\n"), []byte("postfach-index 3\nX future-record\n"), 1)
 			if err := os.WriteFile(p, b, 0o600); err != nil {
 				t.Fatal(err)
 			}

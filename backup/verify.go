@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/index"
@@ -20,13 +21,22 @@ type VerifyReport struct {
 	OK        int      `json:"ok"`
 	Missing   []string `json:"missing,omitempty"` // UIDLs whose file is gone
 	Changed   []string `json:"changed,omitempty"` // UIDLs whose file no longer matches its hash
+	// Restorable are the missing or changed ones the server still held at the last
+	// backup: the next backup downloads them again (if the server still has them).
+	Restorable []string `json:"restorable,omitempty"`
+	// Lost are the missing or changed ones the server no longer holds: this backup was
+	// their only copy.
+	Lost []string `json:"lost,omitempty"`
 }
 
 // Healthy reports whether every indexed message is present and unchanged.
 func (v *VerifyReport) Healthy() bool { return len(v.Missing) == 0 && len(v.Changed) == 0 }
 
-// Verify re-hashes every message in the account's backup folder against the index. It
-// only reads; a missing folder or index is an error, never silently "all fine".
+// Verify re-hashes every message in the account's backup folder against the index
+// (earlier generations included). It never writes into the backup folder; a missing
+// folder or index is an error, never silently "all fine". Changed files are remembered
+// in the account's state (Options.StateDir), so that the next backup re-checks them and
+// downloads the messages again where the server still has them.
 func Verify(ctx context.Context, acct accounts.Account, opts *Options) (*VerifyReport, error) {
 	o := withDefaults(opts)
 	if acct.Protocol != accounts.POP3 || acct.Backup == nil {
@@ -60,22 +70,44 @@ func Verify(ctx context.Context, acct accounts.Account, opts *Options) (*VerifyR
 		return rep, err
 	}
 	files := byFileName(scan)
-	for _, e := range ix.Entries() {
+	var suspect []string
+	for i, e := range append(ix.Entries(), ix.Retired()...) {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
+		current := i < ix.Len()
 		rep.Checked++
 		rel, ok := files[e.File]
-		if !ok {
-			rep.Missing = append(rep.Missing, e.UIDL)
-			continue
-		}
-		size, sum, err := f.md.HashFile(rel)
-		if err != nil || size != e.Size || sum != e.SHA256 {
+		if ok {
+			size, sum, err := f.md.HashFile(rel)
+			if err == nil && size == e.Size && sum == e.SHA256 {
+				rep.OK++
+				continue
+			}
 			rep.Changed = append(rep.Changed, e.UIDL)
-			continue
+			if current {
+				suspect = append(suspect, e.File)
+			}
+		} else {
+			rep.Missing = append(rep.Missing, e.UIDL)
 		}
-		rep.OK++
+		if current && e.OnServer() {
+			rep.Restorable = append(rep.Restorable, e.UIDL)
+		} else {
+			rep.Lost = append(rep.Lost, e.UIDL)
+		}
+	}
+	if len(suspect) > 0 {
+		err := updateState(o.StateDir, acct.ID, func(st *accountState) {
+			for _, name := range suspect {
+				if !slices.Contains(st.Suspect, name) {
+					st.Suspect = append(st.Suspect, name)
+				}
+			}
+		})
+		if err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }

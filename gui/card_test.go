@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Berlin on machines without a zoneinfo database
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -62,6 +63,33 @@ func TestPOP3CardStates(t *testing.T) {
 			if st := u.status["p1"]; st.running != c.backupNow.Disabled() {
 				t.Error("Back up now must be disabled exactly while running")
 			}
+		})
+	}
+}
+
+// TestPOP3CardLocalTime: the history keeps Started in UTC; "last" and "next backup" are
+// shown, and the next run computed, on the local wall clock (here Europe/Berlin).
+func TestPOP3CardLocalTime(t *testing.T) {
+	ber, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		now, last time.Time
+	}{
+		{"winter", time.Date(2026, 3, 2, 10, 0, 0, 0, ber), time.Date(2026, 3, 1, 13, 0, 0, 0, ber)},
+		{"summer", time.Date(2026, 7, 6, 10, 0, 0, 0, ber), time.Date(2026, 7, 5, 13, 0, 0, 0, ber)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core := newFakeCore()
+			core.accts = []accounts.Account{pop3Account("p1")}
+			core.history["p1"] = []backup.Result{{Started: tt.last.UTC(), New: 1}}
+			u, _ := newTestUI(t, core)
+			u.now = func() time.Time { return tt.now }
+			u.overview.refreshCard("p1")
+			assertShows(t, u.win, "Last backup: yesterday at 13:00", "Next backup: today at 13:00 (every day at 13:00)")
 		})
 	}
 }

@@ -331,10 +331,12 @@ func (a *autoconfig) candidates(addr emailAddress, source, detail string) (fs []
 			problems = append(problems, fmt.Sprintf("server %s is not a valid host name for this address", short(host)))
 			continue
 		}
+		auth := authentication(s.Auth)
 		c := Candidate{
 			Protocol: s.Protocol, Host: host, Port: s.Port, Security: s.Security,
 			Username: addr.expand(s.Username), Source: source, Detail: detail,
 			Provider: a.Provider, Auth: s.Auth, Notes: append([]string(nil), a.Notes...),
+			Authentication: auth, OAuthProvider: oauthProvider(host, auth),
 		}
 		if len(s.Auth) > 0 && !strings.Contains(strings.ToLower(strings.Join(s.Auth, " ")), "password") {
 			c.Notes = append(c.Notes, "The provider names only "+strings.Join(s.Auth, ", ")+" sign-in for this server; a password may not work.")

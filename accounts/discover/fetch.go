@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -163,6 +165,13 @@ func newHTTPClient(base *http.Client, d Dialer, tlsOpts *trust.Options) *http.Cl
 
 // checkRedirect follows at most maxRedirects redirects, and only to https: a redirect to
 // plain HTTP would let anyone on the network answer in the provider's name.
+//
+// The address goes to the domain's own autoconfig host only (autoconfigSource), so no
+// redirect carries it further: Go's client copies the first request's headers and adds a
+// Referer holding the whole previous URL, ?emailaddress= included, so only the two fixed
+// headers of fetchAutoconfig go on; a query parameter holding the address is dropped on the
+// way to another host, and a redirect that would still put it in the URL there, or any
+// user info (Go would send it as Basic credentials), is refused.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
 		return fmt.Errorf("%w: more than %d redirects", errRedirect, maxRedirects)
@@ -170,7 +179,73 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "https" {
 		return fmt.Errorf("%w: to %s, which is not https", errRedirect, req.URL.Redacted())
 	}
+	if req.URL.User != nil || req.URL.Host == "" {
+		return fmt.Errorf("%w: to %s, which has user info or no host", errRedirect, req.URL.Redacted())
+	}
+	for k := range req.Header {
+		if k != "Accept" && k != "User-Agent" {
+			delete(req.Header, k)
+		}
+	}
+	first := via[0].URL
+	addr := first.Query().Get("emailaddress")
+	if addr == "" || strings.EqualFold(req.URL.Hostname(), first.Hostname()) {
+		return nil
+	}
+	return dropAddress(req.URL, addr)
+}
+
+// dropAddress removes from u's query every parameter that holds addr, and refuses
+// (errRedirect) if addr is still anywhere in what would be sent: the path or the query.
+func dropAddress(u *url.URL, addr string) error {
+	q := u.Query()
+	n := len(q)
+	for k, vs := range q {
+		if holdsAddress(k, addr) || slices.ContainsFunc(vs, func(v string) bool { return holdsAddress(v, addr) }) {
+			delete(q, k)
+		}
+	}
+	if len(q) < n {
+		u.RawQuery = q.Encode()
+	}
+	if holdsAddress(u.RequestURI(), addr) {
+		return fmt.Errorf("%w: to %s, which would receive the address", errRedirect, u.Host)
+	}
 	return nil
+}
+
+// holdsAddress reports whether s holds addr, ignoring case, as it is or %-escaped once or
+// more (a server decodes what it receives, perhaps repeatedly).
+func holdsAddress(s, addr string) bool {
+	addr = strings.ToLower(addr)
+	for range 4 {
+		if strings.Contains(strings.ToLower(s), addr) {
+			return true
+		}
+		u := unescapeLenient(s)
+		if u == s {
+			return false
+		}
+		s = u
+	}
+	return false
+}
+
+// unescapeLenient decodes every valid %XX in s and keeps the rest as it is, so that one
+// bad escape cannot hide an address behind it (url.PathUnescape would give up).
+func unescapeLenient(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // describe lists candidates briefly for the log: "imap imap.example.com:993 tls, …".

@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
@@ -84,10 +85,16 @@ func (r *run) mxSource(ctx context.Context) {
 			r.addLog(LogEntry{Source: SourceMX, Target: l.domain, Result: "built-in entry " + p.Name + ": " + describe(fs)})
 			continue
 		}
-		// The provider is not the address's domain, so the address is not sent to it.
+		// The provider is not the address's domain, so the address is not sent to it; the
+		// ISPDB, asked at the same time, gets the provider's domain only.
+		var wg sync.WaitGroup
+		if r.s.sources[SourceISPDB] {
+			r.goSafe(&wg, SourceMX, func() { r.ispdbFetch(ctx, l.domain, SourceMX, via) })
+		}
 		r.fetchAll(ctx, []fetchJob{
 			{source: SourceMX, via: via, url: "https://autoconfig." + l.domain + "/mail/config-v1.1.xml"},
 			{source: SourceMX, via: via, url: "https://" + l.domain + "/.well-known/autoconfig/mail/config-v1.1.xml"},
 		})
+		wg.Wait()
 	}
 }

@@ -75,18 +75,36 @@ const retrWindow = 64
 // nums. The replies to commands already sent are read and discarded, so the session stays
 // usable. Cancel ctx (or Close) to abandon the session instead.
 func (c *Client) RetrAll(ctx context.Context, nums []int, fn func(num int, body io.Reader) error) error {
+	return c.fetchAll(ctx, "RETR", retrCommand, nums, fn)
+}
+
+// TopAll sends "TOP n lines" (RFC 1939 section 7) for each message of nums, pipelined
+// like RetrAll and with the same rules for errors, and calls fn with each reply: the
+// message's header block, the empty line after it, and the first lines of its body.
+// TOP is optional in RFC 1939: a server without it answers -ERR, which reaches the caller
+// as a *MessageError for the first message.
+func (c *Client) TopAll(ctx context.Context, nums []int, lines int, fn func(num int, head io.Reader) error) error {
+	if lines < 0 {
+		return fmt.Errorf("pop3: TOP: invalid line count %d", lines)
+	}
+	suffix := " " + strconv.Itoa(lines)
+	return c.fetchAll(ctx, "TOP", func(n int) string { return "TOP " + strconv.Itoa(n) + suffix }, nums, fn)
+}
+
+// fetchAll runs one multi-line command per message (RETR, TOP) with pipelining.
+func (c *Client) fetchAll(ctx context.Context, op string, command func(int) string, nums []int, fn func(int, io.Reader) error) error {
 	if fn == nil {
-		return errors.New("pop3: RETR: nil callback")
+		return fmt.Errorf("pop3: %s: nil callback", op)
 	}
 	for _, n := range nums {
 		if n < 1 {
-			return fmt.Errorf("pop3: RETR: invalid message number %d", n)
+			return fmt.Errorf("pop3: %s: invalid message number %d", op, n)
 		}
 	}
-	return c.run(ctx, "RETR", func() error { return c.retrAll(nums, fn) })
+	return c.run(ctx, op, func() error { return c.pipeline(op, command, nums, fn) })
 }
 
-func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
+func (c *Client) pipeline(op string, command func(int) string, nums []int, fn func(int, io.Reader) error) error {
 	window := 1
 	if c.caps.Pipelining() {
 		window = retrWindow
@@ -98,15 +116,15 @@ func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
 		// Refill when half the window is used up: fewer, larger writes.
 		if firstErr == nil && sent < len(nums) && sent-i <= window/2 {
 			for sent < len(nums) && sent-i < window {
-				c.bw.WriteString(retrCommand(nums[sent]))
+				c.bw.WriteString(command(nums[sent]))
 				c.bw.WriteString("\r\n")
 				sent++
 			}
 			if err := c.bw.Flush(); err != nil {
-				return c.fail("RETR", err)
+				return c.fail(op, err)
 			}
 		}
-		body, err := c.retrReply(nums[i])
+		body, err := c.multiReply(op, command(nums[i]), nums[i])
 		var me *MessageError
 		if errors.As(err, &me) {
 			if firstErr == nil {
@@ -123,7 +141,7 @@ func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
 			}
 		}
 		if err := body.drain(); err != nil {
-			return c.fail(retrCommand(nums[i]), err)
+			return c.fail(command(nums[i]), err)
 		}
 	}
 	return firstErr
@@ -132,12 +150,18 @@ func (c *Client) retrAll(nums []int, fn func(int, io.Reader) error) error {
 // retrReply reads the status line of a RETR and returns the body reader, or a
 // *MessageError for -ERR.
 func (c *Client) retrReply(num int) (*dotReader, error) {
-	r, err := c.readReply(retrCommand(num), false)
+	return c.multiReply("RETR", retrCommand(num), num)
+}
+
+// multiReply reads the status line of a multi-line command about message num and returns
+// the body reader, or a *MessageError for -ERR.
+func (c *Client) multiReply(op, cmd string, num int) (*dotReader, error) {
+	r, err := c.readReply(cmd, false)
 	if err != nil {
 		return nil, err
 	}
 	if r.status == statusErr {
-		return nil, &MessageError{Num: num, Err: serverError("RETR", r, kindFor(r.code))}
+		return nil, &MessageError{Num: num, Err: serverError(op, r, kindFor(r.code))}
 	}
 	c.dc.idle = true
 	return newDotReader(c.br), nil

@@ -10,13 +10,26 @@
 // Format (text, one record per line, fields separated by a single space; a UIDL is 1-70
 // printable ASCII characters without spaces, RFC 1939 section 7):
 //
-//	postfach-index 1
-//	S <uidl> <gen> <file> <size> <sha256 hex> <unix seconds>   saved (durable in the Maildir)
-//	R <uidl> <unix seconds>                                   DELE sent, awaiting QUIT
-//	C <uidl> <unix seconds>                                   deletion confirmed by the server
-//	U <uidl>                                                  deletion request withdrawn
-//	L <uidl>                                                  local copy lost or changed: forget it
-//	G <uidl> <gen>                                            highest generation used (kept by compaction)
+//	postfach-index 2
+//	S <uidl> <gen> <file> <size> <sha256 hex> <unix seconds> <octets> <head>   saved (durable in the Maildir)
+//	P <uidl> <octets> <head>                  proven: the server's message under uidl is this copy
+//	R <uidl> <unix seconds>                   DELE sent, awaiting QUIT
+//	C <uidl> <unix seconds>                   deletion confirmed by the server
+//	U <uidl>                                  deletion request withdrawn
+//	V <uidl> <unix seconds>                   vanished: the server stopped listing uidl on its own
+//	L <uidl>                                  local copy missing or set aside: forget the entry
+//	G <uidl> <gen>                            highest generation used (kept by compaction)
+//
+// <octets> is the size the server listed (LIST) and <head> the hex SHA-256 of the
+// message's header block as retrieved (see backup's identity.go); both are "-" for an
+// unproven entry: one whose bytes were hashed from the disk (a rebuilt index, an adopted
+// file, an index of format 1) rather than retrieved from the server under that UIDL.
+// Format 1 had 7-field S records and no P or V; it is read and rewritten as format 2 on
+// open.
+//
+// An S record for a UIDL that already has an entry of another generation retires that
+// entry: the server's message under the UIDL is now a different one, and the earlier copy
+// stays in the backup (Retired lists it for Verify).
 package index
 
 import (
@@ -39,41 +52,62 @@ import (
 // ErrCorrupt means the index cannot be read; callers rebuild it from the Maildir.
 var ErrCorrupt = errors.New("backup index is damaged")
 
-const header = "postfach-index 1"
+const (
+	header   = "postfach-index 2"
+	headerV1 = "postfach-index 1"
+)
 
-// Entry is what the index knows about one UIDL.
+// Entry is what the index knows about one stored copy.
 type Entry struct {
 	UIDL   string
-	Gen    int    // raised when the server reuses a UIDL Postfach saw deleted
+	Gen    int    // raised when the server's message under a UIDL is a different one
 	File   string // base file name in the Maildir (without info flags)
 	Size   int64
 	SHA256 [32]byte
 	Saved  time.Time // when the message became durable in the backup
+	// Octets and Head identify the server's message this copy was retrieved from: its
+	// LIST size and the digest of its header block. A zero Head means unproven.
+	Octets int64
+	Head   [32]byte
 	// DeleteRequested is set while a DELE was sent but not yet confirmed by QUIT +OK.
 	DeleteRequested time.Time
 	// Deleted is set once the server confirmed the deletion; the backup still holds it.
 	Deleted time.Time
+	// Gone is set when the server stopped listing the UIDL without Postfach deleting it
+	// (another client did); a later message under the same UIDL is a new one.
+	Gone time.Time
 }
+
+// Proven reports whether the entry's bytes were retrieved from the server under its UIDL
+// (by this index), so that Octets and Head describe the server's message.
+func (e *Entry) Proven() bool { return e.Head != [32]byte{} }
+
+// OnServer reports whether the server held the message at the last listing: neither
+// deleted by Postfach nor vanished.
+func (e *Entry) OnServer() bool { return e.Deleted.IsZero() && e.Gone.IsZero() }
 
 // Index is an open journal. It is not safe for concurrent use; the backup run's lock
 // keeps other processes out.
 type Index struct {
 	path    string
 	f       *os.File
-	entries map[string]*Entry
-	gens    map[string]int // highest generation seen per UIDL, including lost entries
+	entries map[string]*Entry // the current entry per UIDL
+	retired []*Entry          // earlier generations, still in the backup
+	gens    map[string]int    // highest generation seen per UIDL, including forgotten entries
 	lines   int
+	version int
 }
 
 // Record is one journal line to append.
 type Record struct {
-	Op    byte // 'S', 'R', 'C', 'U' or 'L'
+	Op    byte // 'S', 'P', 'R', 'C', 'U', 'V', 'L' or 'G'
 	Entry Entry
 	At    time.Time
 }
 
 // Open reads the journal at path. A missing file returns an error wrapping fs.ErrNotExist;
-// a damaged one, ErrCorrupt. A torn last line (no newline) is dropped.
+// a damaged one, ErrCorrupt. A torn last line (no newline) is dropped; a format 1 journal
+// is rewritten as format 2.
 func Open(path string) (*Index, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -82,6 +116,9 @@ func Open(path string) (*Index, error) {
 	ix, complete, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", path, err)
+	}
+	if ix.version == 1 {
+		return create(path, ix.all(), ix.lostGens())
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
 	if err != nil {
@@ -102,17 +139,28 @@ func Open(path string) (*Index, error) {
 }
 
 // Create writes a new journal holding entries (atomically, replacing any file at path)
-// and opens it. Rebuilds use it.
+// and opens it. Rebuilds use it. Of several entries for one UIDL, the highest generation
+// is current and the others are retired.
 func Create(path string, entries []Entry) (*Index, error) {
 	return create(path, entries, nil)
 }
 
-// create writes entries plus, for UIDLs whose copies were lost, the highest generation
-// used, so that a new download never reuses an old file name.
+// create writes entries plus, for UIDLs whose copies were forgotten, the highest
+// generation used, so that a new download never reuses an old file name.
 func create(path string, entries []Entry, gens map[string]int) (*Index, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header + "\n")
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Saved.Before(entries[j].Saved) })
+	// Lower generations first, so that each UIDL's current entry is written last and
+	// retires the earlier ones on reading.
+	sort.SliceStable(entries, func(i, j int) bool {
+		if entries[i].Gen != entries[j].Gen {
+			return entries[i].Gen < entries[j].Gen
+		}
+		if !entries[i].Saved.Equal(entries[j].Saved) {
+			return entries[i].Saved.Before(entries[j].Saved)
+		}
+		return entries[i].UIDL < entries[j].UIDL
+	})
 	uidls := make([]string, 0, len(gens))
 	for u := range gens {
 		uidls = append(uidls, u)
@@ -125,8 +173,10 @@ func create(path string, entries []Entry, gens map[string]int) (*Index, error) {
 		if err := e.check('S'); err != nil {
 			return nil, fmt.Errorf("index create: %w", err)
 		}
-		if !timeOK(e.Saved) {
-			return nil, fmt.Errorf("index create: %s: saved time %v out of range", e.UIDL, e.Saved)
+		for _, t := range []time.Time{e.Saved, e.DeleteRequested, e.Deleted, e.Gone} {
+			if !t.IsZero() && !timeOK(t) {
+				return nil, fmt.Errorf("index create: %s: time %v out of range", e.UIDL, t)
+			}
 		}
 		writeRecord(&buf, Record{Op: 'S', Entry: e, At: e.Saved})
 		if !e.DeleteRequested.IsZero() {
@@ -134,6 +184,9 @@ func create(path string, entries []Entry, gens map[string]int) (*Index, error) {
 		}
 		if !e.Deleted.IsZero() {
 			writeRecord(&buf, Record{Op: 'C', Entry: e, At: e.Deleted})
+		}
+		if !e.Gone.IsZero() {
+			writeRecord(&buf, Record{Op: 'V', Entry: e, At: e.Gone})
 		}
 	}
 	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o600); err != nil {
@@ -151,7 +204,7 @@ func OpenOrCreate(path string) (*Index, error) {
 	return ix, err
 }
 
-// Get returns the entry for a UIDL, or nil.
+// Get returns the current entry for a UIDL, or nil.
 func (ix *Index) Get(uidl string) *Entry { return ix.entries[uidl] }
 
 // NextGen returns the generation a new download of uidl must use so that its file name
@@ -164,21 +217,27 @@ func (ix *Index) NextGen(uidl string) int {
 	return g + 1
 }
 
-// Len returns the number of entries.
+// Len returns the number of current entries.
 func (ix *Index) Len() int { return len(ix.entries) }
 
-// Entries returns all entries, oldest first.
+// Entries returns the current entry of every UIDL, oldest first.
 func (ix *Index) Entries() []Entry {
 	out := make([]Entry, 0, len(ix.entries))
 	for _, e := range ix.entries {
 		out = append(out, *e)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Saved.Equal(out[j].Saved) {
-			return out[i].Saved.Before(out[j].Saved)
-		}
-		return out[i].UIDL < out[j].UIDL
-	})
+	sortEntries(out)
+	return out
+}
+
+// Retired returns the earlier generations that the backup still holds, oldest first:
+// copies of messages the server later listed under the same UIDL as different ones.
+func (ix *Index) Retired() []Entry {
+	out := make([]Entry, 0, len(ix.retired))
+	for _, e := range ix.retired {
+		out = append(out, *e)
+	}
+	sortEntries(out)
 	return out
 }
 
@@ -193,7 +252,7 @@ func (ix *Index) Append(recs ...Record) error {
 		if err := r.Entry.check(r.Op); err != nil {
 			return fmt.Errorf("index append: %w", err)
 		}
-		if (r.Op == 'S' || r.Op == 'R' || r.Op == 'C') && !timeOK(r.At) {
+		if strings.IndexByte("SRCV", r.Op) >= 0 && !timeOK(r.At) {
 			return fmt.Errorf("index append: record %c %s: time %v out of range", r.Op, r.Entry.UIDL, r.At)
 		}
 		writeRecord(&buf, r)
@@ -213,18 +272,12 @@ func (ix *Index) Append(recs ...Record) error {
 
 // Compact rewrites the journal when it holds far more lines than entries.
 func (ix *Index) Compact() error {
-	if ix.lines < 2*len(ix.entries)+1000 {
+	if ix.lines < 2*(len(ix.entries)+len(ix.retired))+1000 {
 		return nil
-	}
-	lost := make(map[string]int)
-	for u, g := range ix.gens {
-		if e := ix.entries[u]; e == nil || e.Gen < g {
-			lost[u] = g
-		}
 	}
 	// Close first: Windows cannot rename over an open file.
 	ix.f.Close()
-	n, err := create(ix.path, ix.Entries(), lost)
+	n, err := create(ix.path, ix.all(), ix.lostGens())
 	if err != nil {
 		if re, rerr := Open(ix.path); rerr == nil {
 			*ix = *re
@@ -255,17 +308,20 @@ func Parse(data []byte) (*Index, int, error) {
 	ix := &Index{entries: make(map[string]*Entry, n), gens: make(map[string]int, n)}
 	sc := bufio.NewScanner(bytes.NewReader(data[:complete]))
 	sc.Buffer(make([]byte, 0, 512), 4096)
-	first := true
 	for sc.Scan() {
 		line := sc.Text()
-		if first {
-			if line != header {
+		if ix.version == 0 {
+			switch line {
+			case header:
+				ix.version = 2
+			case headerV1:
+				ix.version = 1
+			default:
 				return nil, 0, fmt.Errorf("%w: unknown header %.40q", ErrCorrupt, line)
 			}
-			first = false
 			continue
 		}
-		r, err := parseRecord(line)
+		r, err := parseRecord(line, ix.version)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: line %d: %v", ErrCorrupt, ix.lines+2, err)
 		}
@@ -275,7 +331,7 @@ func Parse(data []byte) (*Index, int, error) {
 	if err := sc.Err(); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	if first {
+	if ix.version == 0 {
 		return nil, 0, fmt.Errorf("%w: empty", ErrCorrupt)
 	}
 	return ix, complete, nil
@@ -283,33 +339,70 @@ func Parse(data []byte) (*Index, int, error) {
 
 func (ix *Index) apply(r Record) {
 	u := r.Entry.UIDL
+	e := ix.entries[u]
 	switch r.Op {
 	case 'S':
-		e := r.Entry
-		e.Saved = r.At
-		ix.entries[u] = &e
-		if g, ok := ix.gens[u]; !ok || e.Gen > g {
-			ix.gens[u] = e.Gen
+		n := r.Entry
+		n.Saved = r.At
+		if e != nil && (e.Gen != n.Gen || e.File != n.File) {
+			ix.retired = append(ix.retired, e)
 		}
-	case 'R':
-		if e := ix.entries[u]; e != nil {
-			e.DeleteRequested = r.At
+		ix.entries[u] = &n
+		if g, ok := ix.gens[u]; !ok || n.Gen > g {
+			ix.gens[u] = n.Gen
 		}
-	case 'C':
-		if e := ix.entries[u]; e != nil {
-			e.Deleted = r.At
-		}
-	case 'U':
-		if e := ix.entries[u]; e != nil {
-			e.DeleteRequested = time.Time{}
-		}
-	case 'L':
-		delete(ix.entries, u)
+		return
 	case 'G':
 		if g, ok := ix.gens[u]; !ok || r.Entry.Gen > g {
 			ix.gens[u] = r.Entry.Gen
 		}
+		return
+	case 'L':
+		delete(ix.entries, u)
+		return
 	}
+	if e == nil {
+		return
+	}
+	switch r.Op {
+	case 'P':
+		e.Octets, e.Head = r.Entry.Octets, r.Entry.Head
+	case 'R':
+		e.DeleteRequested = r.At
+	case 'C':
+		e.Deleted = r.At
+	case 'U':
+		e.DeleteRequested = time.Time{}
+	case 'V':
+		e.Gone = r.At
+	}
+}
+
+// all returns current and retired entries.
+func (ix *Index) all() []Entry { return append(ix.Entries(), ix.Retired()...) }
+
+// lostGens returns the highest generation of UIDLs whose current entry does not carry it
+// (its copy was forgotten), for compaction.
+func (ix *Index) lostGens() map[string]int {
+	lost := make(map[string]int)
+	for u, g := range ix.gens {
+		if e := ix.entries[u]; e == nil || e.Gen < g {
+			lost[u] = g
+		}
+	}
+	return lost
+}
+
+func sortEntries(out []Entry) {
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Saved.Equal(out[j].Saved) {
+			return out[i].Saved.Before(out[j].Saved)
+		}
+		if out[i].UIDL != out[j].UIDL {
+			return out[i].UIDL < out[j].UIDL
+		}
+		return out[i].Gen < out[j].Gen
+	})
 }
 
 // maxUnix bounds times in the journal (year ~36812): anything larger is damage.
@@ -325,14 +418,18 @@ func (e *Entry) check(op byte) error {
 	}
 	switch op {
 	case 'S':
-		if e.File == "" || strings.ContainsAny(e.File, "/\\ \n") || e.Gen < 0 || e.Size < 0 {
+		if e.File == "" || strings.ContainsAny(e.File, "/\\ \n") || e.Gen < 0 || e.Size < 0 || e.Octets < 0 {
 			return fmt.Errorf("record S %s: invalid file, generation or size", e.UIDL)
+		}
+	case 'P':
+		if !e.Proven() || e.Octets < 0 {
+			return fmt.Errorf("record P %s: no proof", e.UIDL)
 		}
 	case 'G':
 		if e.Gen < 0 {
 			return fmt.Errorf("record G %s: negative generation", e.UIDL)
 		}
-	case 'R', 'C', 'U', 'L':
+	case 'R', 'C', 'U', 'V', 'L':
 	default:
 		return fmt.Errorf("unknown record %q", op)
 	}
@@ -343,8 +440,10 @@ func writeRecord(w *bytes.Buffer, r Record) {
 	e := r.Entry
 	switch r.Op {
 	case 'S':
-		fmt.Fprintf(w, "S %s %d %s %d %s %d\n", e.UIDL, e.Gen, e.File, e.Size, hex.EncodeToString(e.SHA256[:]), r.At.Unix())
-	case 'R', 'C':
+		fmt.Fprintf(w, "S %s %d %s %d %s %d %s\n", e.UIDL, e.Gen, e.File, e.Size, hex.EncodeToString(e.SHA256[:]), r.At.Unix(), proof(&e))
+	case 'P':
+		fmt.Fprintf(w, "P %s %s\n", e.UIDL, proof(&e))
+	case 'R', 'C', 'V':
 		fmt.Fprintf(w, "%c %s %d\n", r.Op, e.UIDL, r.At.Unix())
 	case 'G':
 		fmt.Fprintf(w, "G %s %d\n", e.UIDL, e.Gen)
@@ -353,14 +452,28 @@ func writeRecord(w *bytes.Buffer, r Record) {
 	}
 }
 
-func parseRecord(line string) (Record, error) {
-	var fields [8]string
+// proof formats "<octets> <head>", or "- -" for an unproven entry.
+func proof(e *Entry) string {
+	if !e.Proven() {
+		return "- -"
+	}
+	return strconv.FormatInt(e.Octets, 10) + " " + hex.EncodeToString(e.Head[:])
+}
+
+// fieldCount is the number of fields of each record kind, per format version.
+var fieldCount = [3]map[byte]int{
+	1: {'S': 7, 'R': 3, 'C': 3, 'U': 2, 'L': 2, 'G': 3},
+	2: {'S': 9, 'P': 4, 'R': 3, 'C': 3, 'U': 2, 'V': 3, 'L': 2, 'G': 3},
+}
+
+func parseRecord(line string, version int) (Record, error) {
+	var fields [10]string
 	f := splitFields(line, fields[:0])
 	if len(f) < 2 || len(f[0]) != 1 || !validUIDL(f[1]) {
 		return Record{}, errors.New("malformed record")
 	}
 	r := Record{Op: f[0][0], Entry: Entry{UIDL: f[1]}}
-	want := map[byte]int{'S': 7, 'R': 3, 'C': 3, 'U': 2, 'L': 2, 'G': 3}[r.Op]
+	want := fieldCount[version][r.Op]
 	if want == 0 || len(f) != want {
 		return Record{}, fmt.Errorf("record %q: wrong field count", f[0])
 	}
@@ -379,13 +492,18 @@ func parseRecord(line string) (Record, error) {
 		if err != nil || r.Entry.Size < 0 {
 			return Record{}, errors.New("bad size")
 		}
-		sum, derr := hex.DecodeString(f[5])
-		if derr != nil || len(sum) != 32 {
-			return Record{}, errors.New("bad sha256")
+		if r.Entry.SHA256, err = parseSum(f[5]); err != nil {
+			return Record{}, err
 		}
-		copy(r.Entry.SHA256[:], sum)
-		r.At, err = parseUnix(f[6])
-	case 'R', 'C':
+		if r.At, err = parseUnix(f[6]); err != nil {
+			return Record{}, err
+		}
+		if version >= 2 {
+			err = parseProof(f[7], f[8], &r.Entry, true)
+		}
+	case 'P':
+		err = parseProof(f[2], f[3], &r.Entry, false)
+	case 'R', 'C', 'V':
 		r.At, err = parseUnix(f[2])
 	case 'G':
 		r.Entry.Gen, err = strconv.Atoi(f[2])
@@ -394,6 +512,34 @@ func parseRecord(line string) (Record, error) {
 		}
 	}
 	return r, err
+}
+
+// parseProof reads "<octets> <head>"; "- -" (allowed where unproven is) leaves e unproven.
+func parseProof(octets, head string, e *Entry, allowNone bool) error {
+	if octets == "-" && head == "-" && allowNone {
+		return nil
+	}
+	n, err := strconv.ParseInt(octets, 10, 64)
+	if err != nil || n < 0 {
+		return errors.New("bad octets")
+	}
+	sum, err := parseSum(head)
+	if err != nil || sum == [32]byte{} {
+		return errors.New("bad header digest")
+	}
+	e.Octets, e.Head = n, sum
+	return nil
+}
+
+func parseSum(s string) ([32]byte, error) {
+	var sum [32]byte
+	if len(s) != 64 {
+		return sum, errors.New("bad sha256")
+	}
+	if _, err := hex.Decode(sum[:], []byte(s)); err != nil {
+		return sum, errors.New("bad sha256")
+	}
+	return sum, nil
 }
 
 // splitFields splits a record at single spaces into buf, without allocating; more than

@@ -16,7 +16,12 @@ import (
 	"github.com/postfach/postfach/backup/index"
 )
 
-const header = "postfach-index 1\n"
+// header is format 1's: most parsing cases are written in it, and format 1 is still read.
+// header2 is what the index writes.
+const (
+	header  = "postfach-index 1\n"
+	header2 = "postfach-index 2\n"
+)
 
 func sum(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
@@ -166,8 +171,8 @@ func TestFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
-	want := header +
-		"S u1 3 f 42 " + hexSum("m") + " 1700000000\n" +
+	want := header2 +
+		"S u1 3 f 42 " + hexSum("m") + " 1700000000 - -\n" +
 		"R u1 1700000100\n" +
 		"C u1 1700000200\n" +
 		"U u1\n" +
@@ -221,8 +226,8 @@ func TestNextGen(t *testing.T) {
 
 func TestTornLastLine(t *testing.T) {
 	a, b := entry("a", 0, 100), entry("b", 0, 101)
-	good := header + "S a 0 " + a.File + " 101 " + hexSum("a") + " 100\n" +
-		"S b 0 " + b.File + " 101 " + hexSum("b") + " 101\n"
+	good := header2 + "S a 0 " + a.File + " 101 " + hexSum("a") + " 100 - -\n" +
+		"S b 0 " + b.File + " 101 " + hexSum("b") + " 101 - -\n"
 	tests := []struct {
 		name string
 		torn string
@@ -281,7 +286,7 @@ func TestMissingFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	if data, _ := os.ReadFile(path); string(data) != header {
+	if data, _ := os.ReadFile(path); string(data) != header2 {
 		t.Errorf("new index = %q, want just the header", data)
 	}
 	if m := fileMode(t, path); m != 0 && m != 0o600 {
@@ -298,7 +303,7 @@ func corruptJournals() []struct{ name, data string } {
 		{"header without newline", "postfach-index 1"},
 		{"only newline", "\n"},
 		{"unknown header", "garbage\n"},
-		{"newer header", "postfach-index 2\n"},
+		{"newer header", "postfach-index 3\n"},
 		{"header with trailing space", "postfach-index 1 \n"},
 		{"no header", "S a 0 f 1 " + sha + " 5\n"},
 		{"blank line", s("")},

@@ -8,6 +8,11 @@
 // backup of the same server. The package knows nothing about windows or notifications:
 // it reports what happens as Events, and the desktop app turns them into card updates,
 // tray status and notifications. Time comes from a Clock, so tests move it by hand.
+//
+// Schedules are local time: "daily 13:00" is 13:00 on the wall clock of the Clock's
+// location, across daylight-saving changes. Times from elsewhere (the run history and
+// ProtocolChosenAt are kept in UTC) are converted into that location before any
+// schedule arithmetic; comparing instants needs no conversion.
 package scheduler
 
 import (
@@ -232,9 +237,10 @@ func (s *Scheduler) Queued(accountID string) bool {
 }
 
 // NextRun returns when the next scheduled backup of acct will start, given the time of
-// its last success (zero if none): the schedule's next slot, no earlier than the end of
-// the start delay or the retry wait after a failure. It is zero for IMAP accounts and
-// schedule "off". It reads no files, so a GUI may call it while drawing.
+// its last success (zero if none, any location): the schedule's next slot on the local
+// wall clock, no earlier than the end of the start delay or the retry wait after a
+// failure, in the Clock's location. It is zero for IMAP accounts and schedule "off". It
+// reads no files, so a GUI may call it while drawing.
 func (s *Scheduler) NextRun(acct accounts.Account, lastSuccess time.Time) time.Time {
 	if acct.Protocol != accounts.POP3 || acct.Backup == nil || acct.Backup.Schedule.Kind == accounts.Off {
 		return time.Time{}
@@ -247,7 +253,7 @@ func (s *Scheduler) NextRun(acct accounts.Account, lastSuccess time.Time) time.T
 	now := s.cfg.Clock.Now()
 	next := now
 	if !lastSuccess.IsZero() {
-		next = acct.Backup.Schedule.Next(lastSuccess)
+		next = acct.Backup.Schedule.Next(lastSuccess.In(now.Location()))
 	}
 	if f, ok := s.failedAt[acct.ID]; ok && f.Add(s.cfg.RetryAfter).After(next) {
 		next = f.Add(s.cfg.RetryAfter)
@@ -436,7 +442,8 @@ func (s *Scheduler) refreshQuota(ctx context.Context, a accounts.Account) {
 
 // checkOverdue reports POP3 accounts whose last success is older than their schedule
 // allows plus the grace period. An account that never succeeded counts from when it was
-// set up (ProtocolChosenAt).
+// set up (ProtocolChosenAt). Both are kept in UTC, so they are read in now's location
+// before the schedule's next slot is found.
 func (s *Scheduler) checkOverdue(accts []accounts.Account, now time.Time) {
 	s.mu.Lock()
 	settled := s.started.IsZero() || !now.Before(s.started.Add(s.cfg.StartDelay))
@@ -453,7 +460,7 @@ func (s *Scheduler) checkOverdue(accts []accounts.Account, now time.Time) {
 		if ref.IsZero() {
 			ref = a.ProtocolChosenAt
 		}
-		if ref.IsZero() || now.Before(a.Backup.Schedule.Next(ref).Add(s.cfg.OverdueAfter)) {
+		if ref.IsZero() || now.Before(a.Backup.Schedule.Next(ref.In(now.Location())).Add(s.cfg.OverdueAfter)) {
 			continue
 		}
 		s.mu.Lock()

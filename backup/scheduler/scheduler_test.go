@@ -80,6 +80,15 @@ type fakeRunner struct {
 	fail        map[string]error
 	block       chan struct{} // if set, each backup waits for a receive
 	active, max int
+	// history, if set, makes a successful backup its last success, in UTC like the run
+	// history that backup/run.go writes.
+	history *fakeClock
+}
+
+func (r *fakeRunner) lastOf(id string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last[id]
 }
 
 func (r *fakeRunner) Accounts() ([]accounts.Account, error) {
@@ -117,6 +126,11 @@ func (r *fakeRunner) Backup(ctx context.Context, a accounts.Account, progress fu
 	}
 	if err != nil {
 		return &backup.Result{AccountID: a.ID, Err: err.Error()}, err
+	}
+	if r.history != nil {
+		r.mu.Lock()
+		r.last[a.ID] = r.history.Now().UTC()
+		r.mu.Unlock()
 	}
 	return &backup.Result{AccountID: a.ID, New: 3}, nil
 }

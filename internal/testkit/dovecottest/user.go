@@ -37,6 +37,13 @@ type User struct {
 // becomes the user's quota rule (userdb_quota_rule=*:storage=NM); 0 means no limit.
 func (s *Server) AddUser(t testing.TB, name, password string, quotaMB int) *User {
 	t.Helper()
+	return s.AddUserFields(t, name, password, quotaMB)
+}
+
+// AddUserFields is AddUser with extra userdb fields, which override Dovecot settings for
+// this user only (e.g. "userdb_pop3_uidl_format=%%u" for a server that reuses UIDLs; the passwd-file expands a single %).
+func (s *Server) AddUserFields(t testing.TB, name, password string, quotaMB int, fields ...string) *User {
+	t.Helper()
 	if name == "" || strings.ContainsAny(name, ":/\n\r\t \x00") || name == "." || name == ".." {
 		t.Fatalf("dovecottest: AddUser: unusable user name %q", name)
 	}
@@ -70,11 +77,17 @@ func (s *Server) AddUser(t testing.TB, name, password string, quotaMB int) *User
 			t.Fatalf("dovecottest: AddUser: %v", err)
 		}
 	}
-	extra := ""
+	var extra []string
 	if quotaMB > 0 {
-		extra = fmt.Sprintf("userdb_quota_rule=*:storage=%dM", quotaMB)
+		extra = append(extra, fmt.Sprintf("userdb_quota_rule=*:storage=%dM", quotaMB))
 	}
-	line := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s::%s\n", name, password, s.mailUID, s.mailGID, u.Home, extra)
+	for _, f := range fields {
+		if strings.ContainsAny(f, ": \n\r\x00") {
+			t.Fatalf("dovecottest: AddUserFields: unusable field %q", f)
+		}
+		extra = append(extra, f)
+	}
+	line := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s::%s\n", name, password, s.mailUID, s.mailGID, u.Home, strings.Join(extra, " "))
 	// Written to a temporary name and renamed, so a lookup never sees a partial file.
 	path := filepath.Join(s.passwdDir, name)
 	if err := os.WriteFile(path+".tmp", []byte(line), 0o644); err != nil {
@@ -131,6 +144,38 @@ func (u *User) Deliver(t testing.TB, msgs ...[]byte) {
 		}
 		if err := os.Rename(tmp, filepath.Join(u.Maildir, "new", name)); err != nil {
 			t.Fatalf("dovecottest: Deliver: %v", err)
+		}
+	}
+}
+
+// ExpungeAllAndResetUIDs removes every message from the INBOX behind Dovecot's back and
+// deletes its UID list and indexes, so that the next access starts a new UIDVALIDITY and
+// numbers messages from 1 again — what a server migration or a rebuilt mail store does,
+// and how a server with UID-only UIDLs comes to reuse them.
+func (u *User) ExpungeAllAndResetUIDs(t testing.TB) {
+	t.Helper()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, sub := range []string{"new", "cur"} {
+		ents, err := os.ReadDir(filepath.Join(u.Maildir, sub))
+		if err != nil {
+			t.Fatalf("dovecottest: ExpungeAllAndResetUIDs: %v", err)
+		}
+		for _, e := range ents {
+			if err := os.Remove(filepath.Join(u.Maildir, sub, e.Name())); err != nil {
+				t.Fatalf("dovecottest: ExpungeAllAndResetUIDs: %v", err)
+			}
+		}
+	}
+	ents, err := os.ReadDir(u.Maildir)
+	if err != nil {
+		t.Fatalf("dovecottest: ExpungeAllAndResetUIDs: %v", err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "dovecot-uidlist") || strings.HasPrefix(e.Name(), "dovecot.index") {
+			if err := os.Remove(filepath.Join(u.Maildir, e.Name())); err != nil {
+				t.Fatalf("dovecottest: ExpungeAllAndResetUIDs: %v", err)
+			}
 		}
 	}
 }
