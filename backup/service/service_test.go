@@ -13,6 +13,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 )
@@ -130,6 +131,43 @@ func TestRemoveSharedFolder(t *testing.T) {
 	}
 	if _, err := secrets.Get(ctx, a.ID); err != nil {
 		t.Errorf("KeepPassword deleted the password: %v", err)
+	}
+}
+
+// TestRemoveBusyFolder checks that a backup folder a run elsewhere holds (another
+// process: the lock is what it sees) is not deleted, and that the refusal changes
+// nothing: the account and its password stay, so the user can try again.
+func TestRemoveBusyFolder(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".postfach"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".postfach", "store.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := filelock.TryLock(filepath.Join(dir, ".postfach", "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock()
+	a, err := s.Add(ctx, pop3Account("Home", dir), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Remove(ctx, a.ID, RemoveOptions{DeleteBackup: true})
+	if !errors.Is(err, backup.ErrBusy) || backup.KindOf(err) != backup.KindBusy {
+		t.Fatalf("busy folder: %v", err)
+	}
+	if _, err := s.Get(a.ID); err != nil {
+		t.Errorf("the refusal removed the account: %v", err)
+	}
+	if _, err := secrets.Get(ctx, a.ID); err != nil {
+		t.Errorf("the refusal removed the password: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".postfach", "store.json")); err != nil {
+		t.Errorf("the refusal touched the folder: %v", err)
 	}
 }
 
