@@ -17,7 +17,11 @@ import (
 // cannot read), the password is deleted again. In this order an interruption can leave at
 // worst a keyring entry nobody sees, never an account that fails every run for want of a
 // password.
+//
+// Add assigns the account's ID itself, so that a caller's stale or copied ID can never
+// overwrite, and the rollback never delete, another account's password.
 func (s *Service) Add(ctx context.Context, a accounts.Account, password string) (accounts.Account, error) {
+	a.ID = s.newID()
 	a.Normalize()
 	if err := a.Validate(); err != nil {
 		return accounts.Account{}, err

@@ -39,6 +39,7 @@ type Service struct {
 	store    *accounts.Store
 	conn     connect.Options
 	discover *discover.Options
+	newID    func() string // accounts.NewID; tests pick IDs to look them up
 
 	mu       sync.Mutex
 	running  map[string]map[*job]bool // account ID -> its running backups and checks
@@ -47,7 +48,7 @@ type Service struct {
 
 // New returns the service for a store.
 func New(store *accounts.Store, opts *Options) *Service {
-	s := &Service{store: store, running: map[string]map[*job]bool{}, removing: map[string]int{}}
+	s := &Service{store: store, newID: accounts.NewID, running: map[string]map[*job]bool{}, removing: map[string]int{}}
 	if opts != nil {
 		if opts.Conn != nil {
 			s.conn = *opts.Conn

@@ -38,20 +38,36 @@ func TestAddRollback(t *testing.T) {
 	if _, err := s.Add(ctx, pop3Account("Home", t.TempDir()), "pw"); err != nil {
 		t.Fatal(err)
 	}
-	dup := pop3Account("home", t.TempDir())
-	dup.ID = accounts.NewID()
-	if _, err := s.Add(ctx, dup, "pw2"); !errors.Is(err, accounts.ErrDuplicate) {
+	dupID := accounts.NewID()
+	s.newID = func() string { return dupID }
+	if _, err := s.Add(ctx, pop3Account("home", t.TempDir()), "pw2"); !errors.Is(err, accounts.ErrDuplicate) {
 		t.Fatalf("duplicate: %v", err)
 	}
-	if _, err := secrets.Get(ctx, dup.ID); !errors.Is(err, secrets.ErrNotFound) {
+	if _, err := secrets.Get(ctx, dupID); !errors.Is(err, secrets.ErrNotFound) {
 		t.Errorf("the refused account's password stayed in the keyring: %v", err)
+	}
+	s.newID = accounts.NewID
+	// A caller's ID is never used: a copy of a saved account adds a new one and leaves
+	// the first one's password alone.
+	first, err := s.Get("Home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := first
+	copied.Name = "Copy"
+	added, err := s.Add(ctx, copied, "pw3")
+	if err != nil || added.ID == first.ID {
+		t.Fatalf("copy: %+v %v", added, err)
+	}
+	if pw, err := secrets.Get(ctx, first.ID); pw != "pw" || err != nil {
+		t.Errorf("the first account's password: %q %v", pw, err)
 	}
 
 	keyring.MockInitWithError(errors.New("locked"))
 	if _, err := s.Add(ctx, pop3Account("Work", t.TempDir()), "pw"); !errors.Is(err, secrets.ErrUnavailable) {
 		t.Fatalf("keyring down: %v", err)
 	}
-	if all, _ := s.List(); len(all) != 1 {
+	if all, _ := s.List(); len(all) != 2 {
 		t.Errorf("accounts after a keyring failure: %+v", all)
 	}
 }
