@@ -24,7 +24,7 @@ import (
 
 // This file holds what the crash, network-fault and storage-fault tests share: a record
 // of every message delivered to a Dovecot user, and the oracle checked after every fault
-// (docs/backup.md, ../shared/notes/reliability.md "Global oracle"):
+// (docs/backup.md):
 //
 //   - no loss: every delivered message is on the server, or in the backup with an index
 //     entry whose hash matches the file (never neither);

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkEngine(b *testing.B) {
 				settle()
 				b.StartTimer()
 				res, err := backup.Run(context.Background(), a, m.user.Password,
-					&backup.Options{StateDir: filepath.Join(dir, "state"), Roots: m.srv.CertPool})
+					&backup.Options{StateDir: filepath.Join(dir, "state"), Conn: &connect.Options{Roots: m.srv.CertPool}})
 				b.StopTimer()
 				runtime.ReadMemStats(&after)
 				allocated += after.TotalAlloc - before.TotalAlloc
@@ -63,7 +64,7 @@ func BenchmarkEngine(b *testing.B) {
 			}
 			defer removeAll(dir)
 			a := engineAccount(m, tc.security, tc.port, filepath.Join(dir, "backup"))
-			opts := &backup.Options{StateDir: filepath.Join(dir, "state"), Roots: m.srv.CertPool}
+			opts := &backup.Options{StateDir: filepath.Join(dir, "state"), Conn: &connect.Options{Roots: m.srv.CertPool}}
 			if res, err := backup.Run(context.Background(), a, m.user.Password, opts); err != nil || res.New != m.count {
 				b.Fatalf("first backup: %v", err)
 			}

@@ -84,7 +84,7 @@ func (s *Service) Discover(ctx context.Context, email string) (*discover.Result,
 // engineOptions is the one place that builds the backup engine's options, for runs and
 // checks alike.
 func (s *Service) engineOptions(progress func(backup.Progress)) *backup.Options {
-	return &backup.Options{StateDir: s.store.StateDir(), Progress: progress, Roots: s.conn.Roots, Timeout: s.conn.Timeout}
+	return &backup.Options{StateDir: s.store.StateDir(), Progress: progress, Conn: &s.conn}
 }
 
 // withPassword loads a saved account and its password.
