@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"path/filepath"
 	"strings"
 	"time"
@@ -48,12 +47,15 @@ var (
 		"mail would be left behind on the server (IMAP to POP3) or on this PC (POP3 to IMAP); " +
 		"ask for an explicit switch if you really mean it")
 	// ErrPlaintextNotAllowed is returned for security "none" without AllowPlaintext.
-	ErrPlaintextNotAllowed = errors.New("an unencrypted connection needs the explicit opt-in (--allow-plaintext): " +
+	ErrPlaintextNotAllowed = errors.New("an unencrypted connection needs the user's explicit opt-in: " +
 		"your password and mail would cross the network readable by anyone on the way")
 	// ErrNotFound is returned when no account matches a name or ID.
 	ErrNotFound = errors.New("no such account")
 	// ErrDuplicate is returned when an account with the same name already exists.
 	ErrDuplicate = errors.New("an account with this name already exists")
+	// ErrFolderShared is returned when a backup folder cannot be removed because another
+	// account backs up into it too.
+	ErrFolderShared = errors.New("another account backs up into this folder")
 )
 
 // Account is one mail account. Every field is stored in the config file; nothing secret is.
@@ -104,6 +106,58 @@ func DefaultPort(p Protocol, s Security) int {
 	}
 }
 
+// Connection is what it takes to reach and log in to an account's server: the settings a
+// connection test needs, without the account's name, address and backup policy.
+type Connection struct {
+	Protocol       Protocol
+	Host           string
+	Port           int
+	Security       Security
+	Username       string
+	AllowPlaintext bool
+	PinnedSHA256   string
+}
+
+// Connection returns the account's connection settings.
+func (a *Account) Connection() Connection {
+	return Connection{Protocol: a.Protocol, Host: a.Host, Port: a.Port, Security: a.Security,
+		Username: a.Username, AllowPlaintext: a.AllowPlaintext, PinnedSHA256: a.PinnedSHA256}
+}
+
+// Validate checks the connection settings for completeness and consistency.
+func (c Connection) Validate() error {
+	var errs []error
+	switch c.Protocol {
+	case POP3, IMAP:
+	case "":
+		errs = append(errs, errors.New("choose POP3 or IMAP: there is no default, because changing it later is hard"))
+	default:
+		errs = append(errs, fmt.Errorf("unknown protocol %q (use pop3 or imap)", c.Protocol))
+	}
+	if strings.TrimSpace(c.Host) == "" || strings.ContainsAny(c.Host, " /\t") {
+		errs = append(errs, fmt.Errorf("%q is not a server name", c.Host))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", c.Port))
+	}
+	switch c.Security {
+	case TLS, StartTLS:
+	case None:
+		if !c.AllowPlaintext {
+			errs = append(errs, ErrPlaintextNotAllowed)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown security %q (use tls, starttls or none)", c.Security))
+	}
+	if c.Username == "" {
+		errs = append(errs, errors.New("the account needs a user name"))
+	}
+	if c.PinnedSHA256 != "" && !trust.ValidFingerprint(c.PinnedSHA256) {
+		errs = append(errs, fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits)", c.PinnedSHA256))
+	}
+	return errors.Join(errs...)
+}
+
 // Validate checks an account for completeness and consistency. It fills in nothing; use
 // Normalize first for defaults.
 func (a *Account) Validate() error {
@@ -111,37 +165,11 @@ func (a *Account) Validate() error {
 	if strings.TrimSpace(a.Name) == "" {
 		errs = append(errs, errors.New("the account needs a name"))
 	}
-	// A bare address only: "Name <addr>" parses too, but would become the login name.
-	if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
+	if !ValidEmail(a.Email) {
 		errs = append(errs, fmt.Errorf("%q is not an e-mail address", a.Email))
 	}
-	switch a.Protocol {
-	case POP3, IMAP:
-	case "":
-		errs = append(errs, errors.New("choose POP3 or IMAP: there is no default, because changing it later is hard"))
-	default:
-		errs = append(errs, fmt.Errorf("unknown protocol %q (use pop3 or imap)", a.Protocol))
-	}
-	if strings.TrimSpace(a.Host) == "" || strings.ContainsAny(a.Host, " /\t") {
-		errs = append(errs, fmt.Errorf("%q is not a server name", a.Host))
-	}
-	if a.Port < 1 || a.Port > 65535 {
-		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", a.Port))
-	}
-	switch a.Security {
-	case TLS, StartTLS:
-	case None:
-		if !a.AllowPlaintext {
-			errs = append(errs, ErrPlaintextNotAllowed)
-		}
-	default:
-		errs = append(errs, fmt.Errorf("unknown security %q (use tls, starttls or none)", a.Security))
-	}
-	if a.Username == "" {
-		errs = append(errs, errors.New("the account needs a user name"))
-	}
-	if a.PinnedSHA256 != "" && !trust.ValidFingerprint(a.PinnedSHA256) {
-		errs = append(errs, fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits)", a.PinnedSHA256))
+	if err := a.Connection().Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if a.Protocol == POP3 {
 		if a.Backup == nil {

@@ -19,9 +19,10 @@
 package backup
 
 import (
-	"crypto/x509"
 	"errors"
 	"time"
+
+	"github.com/postfach/postfach/accounts/connect"
 )
 
 // Errors callers act on.
@@ -48,10 +49,9 @@ type Options struct {
 	// Progress, if set, is called from the running goroutine after each message and at
 	// phase changes. It must return quickly.
 	Progress func(Progress)
-	// Roots replaces the system certificate roots (tests with a private CA).
-	Roots *x509.CertPool
-	// Timeout is the per-command network deadline; 0 means 60 s.
-	Timeout time.Duration
+	// Conn says how to reach the server (trust roots, per-command timeout, dialer); it
+	// goes down to the POP3 client unchanged. Nil means the defaults.
+	Conn *connect.Options
 	// MaxDeletes caps server deletions per run, so that a bug or a clock jump cannot
 	// empty a mailbox in one go; 0 means DefaultMaxDeletes.
 	MaxDeletes int
@@ -113,6 +113,9 @@ type Result struct {
 	Errors   []MessageError `json:"errors,omitempty"`
 	// Err is the error that ended the run early, empty on success.
 	Err string `json:"error,omitempty"`
+	// Kind classifies Err (KindOf), so that the faces can explain a failure read back from
+	// the history. Entries written before kinds were stored have none.
+	Kind Kind `json:"kind,omitempty"`
 }
 
 // OK reports whether the run finished without a run-level error.

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // fixture is a Dovecot user plus a POP3 account pointing at it.
@@ -41,7 +42,7 @@ func newFixture(t *testing.T, srv *dovecottest.Server, retention accounts.Retent
 	if err := f.acct.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	f.opts = &Options{StateDir: t.TempDir(), Roots: srv.CertPool, Timeout: 30 * time.Second,
+	f.opts = &Options{StateDir: t.TempDir(), Conn: &connect.Options{Roots: srv.CertPool, Timeout: 30 * time.Second},
 		Now: func() time.Time { return f.clock }}
 	return f
 }
@@ -182,7 +183,7 @@ func TestSecurityModes(t *testing.T) {
 			f.acct.Port, f.acct.Security, f.acct.AllowPlaintext = tc.port, tc.security, tc.plain
 			if tc.pin {
 				f.acct.PinnedSHA256 = srv.CertSHA256
-				f.opts.Roots = nil // trust comes from the pin alone
+				f.opts.Conn.Roots = nil // trust comes from the pin alone
 			}
 			msgs := dovecottest.Ordinary(3, 7)
 			deliver(t, f.user, msgs)

@@ -26,8 +26,9 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // The crash harness, after mbsync's: a backup with server deletion enabled runs in a
@@ -90,7 +91,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	counts := map[string]int{}
 	total := 0
-	opts := &Options{StateDir: job.StateDir, Roots: roots, Timeout: 20 * time.Second,
+	opts := &Options{StateDir: job.StateDir, Conn: &connect.Options{Roots: roots, Timeout: 20 * time.Second},
 		Now: func() time.Time { return job.Clock }, batch: job.Batch}
 	opts.failpoint = func(step string) {
 		counts[step]++
@@ -171,7 +172,7 @@ func (c *crashCase) job() crashJob {
 }
 
 func (c *crashCase) opts() *Options {
-	return &Options{StateDir: c.state, Roots: c.mb.srv.CertPool, Timeout: 20 * time.Second,
+	return &Options{StateDir: c.state, Conn: &connect.Options{Roots: c.mb.srv.CertPool, Timeout: 20 * time.Second},
 		Now: func() time.Time { return c.clock }}
 }
 

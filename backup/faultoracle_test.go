@@ -17,14 +17,14 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/backup/index"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // This file holds what the crash, network-fault and storage-fault tests share: a record
 // of every message delivered to a Dovecot user, and the oracle checked after every fault
-// (docs/backup.md, ../shared/notes/reliability.md "Global oracle"):
+// (docs/backup.md):
 //
 //   - no loss: every delivered message is on the server, or in the backup with an index
 //     entry whose hash matches the file (never neither);

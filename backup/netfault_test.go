@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // netCase is one network fault: a run through the fault proxy that must fail cleanly
@@ -46,8 +47,7 @@ type netCase struct {
 // allMessages as netCase.newInFaulty means every delivered message.
 const allMessages = -2
 
-// TestNetworkFaults injects network faults (issue 5 item 2; reliability.md cases 1, 3, 4
-// and 5) under "delete right after backup", the policy with the most to lose: resets and
+// TestNetworkFaults injects network faults (issue 5 item 2) under "delete right after backup", the policy with the most to lose: resets and
 // FINs mid-RETR at chosen and random bytes (inside the final ".\r\n" too), a stalled and
 // a trickling server, connections dropped between DELEs and before QUIT, the QUIT reply
 // lost or turned into -ERR (with the server keeping or removing the messages), one DELE
@@ -244,7 +244,7 @@ func TestNetworkFaults(t *testing.T) {
 			if timeout == 0 {
 				timeout = 5 * time.Second
 			}
-			opts := &Options{StateDir: t.TempDir(), Timeout: timeout, Roots: srv.CertPool}
+			opts := &Options{StateDir: t.TempDir(), Conn: &connect.Options{Roots: srv.CertPool, Timeout: timeout}}
 
 			proxy.setFault(tc.fault)
 			start := time.Now()
@@ -327,7 +327,7 @@ func TestServerRestartDuringRun(t *testing.T) {
 	mb.deliver(t, tagged("restart-tail", 4, 6)...)
 	dir := filepath.Join(t.TempDir(), "backup")
 	acct := faultAccount(t, srv, u, dir, accounts.Retention{Mode: accounts.DeleteNow})
-	opts := &Options{StateDir: t.TempDir(), Timeout: 5 * time.Second, Roots: srv.CertPool}
+	opts := &Options{StateDir: t.TempDir(), Conn: &connect.Options{Roots: srv.CertPool, Timeout: 5 * time.Second}}
 	restarted := false
 	opts.Progress = func(p Progress) {
 		if p.Phase == PhaseDownload && p.Done == 4 && !restarted {

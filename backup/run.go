@@ -38,7 +38,7 @@ func Run(ctx context.Context, acct accounts.Account, password string, opts *Opti
 	r.res.Duration = o.Now().Sub(r.res.Started)
 	if err != nil {
 		err = fmt.Errorf("backup %s: %w", acct.Name, err)
-		r.res.Err = err.Error()
+		r.res.Err, r.res.Kind = err.Error(), KindOf(err)
 	}
 	// A run that found the folder busy has done nothing, and the state belongs to the
 	// run that holds the lock: write nothing.
@@ -52,7 +52,7 @@ func Run(ctx context.Context, acct accounts.Account, password string, opts *Opti
 		})
 		if serr != nil && err == nil {
 			err = serr
-			r.res.Err = err.Error()
+			r.res.Err, r.res.Kind = err.Error(), KindOf(err)
 		}
 	}
 	return r.res, err
@@ -120,9 +120,6 @@ func withDefaults(opts *Options) Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 60 * time.Second
 	}
 	if o.MaxDeletes == 0 {
 		o.MaxDeletes = DefaultMaxDeletes

@@ -35,7 +35,7 @@ type dialFunc func(ctx context.Context, a *accounts.Account, password string, o 
 
 // dialPOP3 logs in to the account's server.
 func dialPOP3(ctx context.Context, a *accounts.Account, password string, o *Options) (session, error) {
-	c, err := connect.POP3(ctx, *a, password, &connect.Options{Roots: o.Roots, Timeout: o.Timeout})
+	c, err := connect.POP3(ctx, *a, password, o.Conn)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,8 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // Storage faults: the backup folder on a full filesystem (out of blocks, out of inodes,
@@ -95,7 +96,7 @@ func newStorageRig(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, d
 	return &storageRig{
 		mb:   newMailbox(srv, u),
 		acct: faultAccount(t, srv, u, dir, accounts.Retention{Mode: accounts.DeleteNow}),
-		opts: &Options{StateDir: t.TempDir(), Roots: srv.CertPool, Timeout: 10 * time.Second},
+		opts: &Options{StateDir: t.TempDir(), Conn: &connect.Options{Roots: srv.CertPool, Timeout: 10 * time.Second}},
 		pw:   u.Password,
 	}
 }

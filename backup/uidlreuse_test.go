@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // newUIDFixture is newFixture with a Dovecot user whose UIDLs are the bare IMAP UID

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 var (

@@ -25,6 +25,8 @@ import (
 	"github.com/postfach/postfach/assets"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/scheduler"
+	// Maps LANG=C.UTF-8 before Fyne reads the locale at start-up (see its doc).
+	_ "github.com/postfach/postfach/gui/localeenv"
 )
 
 // Options tunes the desktop app. The zero value is what tests use: no tray.

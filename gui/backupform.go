@@ -146,13 +146,13 @@ func (f *backupForm) policy() (accounts.BackupPolicy, error) {
 	}
 	minute := 0
 	if i := f.kind.SelectedIndex(); i == 0 || i == 1 {
-		h, m, ok := strings.Cut(strings.TrimSpace(f.clock.Text), ":")
-		hh, err1 := strconv.Atoi(h)
-		mm, err2 := strconv.Atoi(m)
-		if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		// The one time-of-day parser is the config's, reached through its schedule syntax,
+		// so that the form accepts exactly what the config file and the CLI accept.
+		sc, err := accounts.ParseSchedule("daily " + strings.TrimSpace(f.clock.Text))
+		if err != nil {
 			return p, errors.New(lang.L("Enter the time of day as hours:minutes, e.g. 13:00."))
 		}
-		minute = hh*60 + mm
+		minute = sc.Minute
 	}
 	switch f.kind.SelectedIndex() {
 	case 0:

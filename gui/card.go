@@ -153,7 +153,7 @@ func (c *accountCard) update(st *accountStatus) {
 		c.lastRun.Importance = widget.DangerImportance
 		err := st.lastErr
 		if err == nil {
-			err = errorFromText(st.last.Err)
+			err = st.last.Failure()
 		}
 		p := explain(err, a, nil)
 		c.problem.SetText(p.summary())

@@ -16,7 +16,7 @@ import (
 
 func TestPOP3CardStates(t *testing.T) {
 	ok := backup.Result{Started: now.Add(-20 * time.Hour), New: 12, Bytes: 3_400_000}
-	failed := backup.Result{Started: now.Add(-2 * time.Hour), Err: fmt.Sprintf("backup: %v", backup.ErrFolderMissing)}
+	failed := backup.Result{Started: now.Add(-2 * time.Hour), Err: fmt.Sprintf("backup: %v", backup.ErrFolderMissing), Kind: backup.KindFolderMissing}
 	tests := []struct {
 		name    string
 		history []backup.Result
@@ -251,8 +251,9 @@ func TestCertificateFailureFromHistory(t *testing.T) {
 	core := newFakeCore()
 	core.accts = []accounts.Account{pop3Account("p1")}
 	core.history["p1"] = []backup.Result{{Started: now.Add(-time.Hour),
-		Err: "connect: certificate of pop.example.org changed: it is not the one you trusted (SHA-256 ab)"}}
+		Err:  "connect: certificate of pop.example.org changed: it is not the one you trusted (SHA-256 ab)",
+		Kind: backup.KindCertChanged}}
 	u, _ := newTestUI(t, core)
 	assertShows(t, u.win, "Last backup: today at 09:00, failed",
-		"The server's certificate is not trusted. Open “Edit” and test the connection")
+		"The server's certificate has changed. Open “Edit” and test the connection")
 }

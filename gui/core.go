@@ -11,12 +11,12 @@ import (
 // Core is everything the desktop app needs from Postfach's core packages. The GUI never
 // speaks POP3 or IMAP and never touches the keyring or the config file itself: it calls
 // these methods, from goroutines (they may block on the network, the disk or the
-// keyring), and shows the results. gui/realcore implements it with accounts/, backup/
-// and friends; the GUI tests use a fake.
+// keyring), and shows the results. gui/realcore implements it with the account service
+// (backup/service), which the CLI uses too; the GUI tests use a fake.
 //
 // Errors are the core's own vocabulary (accounts.ErrProtocolSwitch, mailerr.ErrAuthFailed,
-// *trust.CertError, secrets.ErrUnavailable, backup.ErrFolderMissing, …) so the GUI can
-// explain them; see explain.go.
+// *trust.CertError, secrets.ErrUnavailable, backup.ErrFolderMissing, …); explain.go
+// switches on their kind (backup.KindOf).
 type Core interface {
 	// ListAccounts returns the configured accounts in the order they were added.
 	ListAccounts() ([]accounts.Account, error)
@@ -27,15 +27,20 @@ type Core interface {
 	// protocol of an existing account cannot change (accounts.ErrProtocolSwitch).
 	UpdateAccount(ctx context.Context, acct accounts.Account, password string) error
 	// RemoveAccount removes an account from the config; the backup folder and the keyring
-	// entry are deleted only if the user asked for it.
+	// entry are deleted only if the user asked for it. A running backup of the account is
+	// stopped first; a folder another account uses is never deleted
+	// (accounts.ErrFolderShared), and a folder a run elsewhere holds (backup.ErrBusy)
+	// leaves everything as it was.
 	RemoveAccount(ctx context.Context, id string, keepBackup, keepPassword bool) error
 
 	// Discover looks up the incoming server settings for an address (autoconfig, SRV
 	// records, provider lists). An error or no candidates means "guess".
 	Discover(ctx context.Context, email string) (*Discovery, error)
 	// TestConnection connects and logs in with acct's settings without saving anything.
-	// An empty password means the one stored for acct.ID (editing a saved account). For
-	// IMAP accounts the report includes the quota when the server reports one.
+	// Only the connection settings (acct.Connection()) need to be complete: a new account
+	// has no backup folder yet. An empty password means the one stored for acct.ID
+	// (editing a saved account). For IMAP accounts the report includes the quota when the
+	// server reports one, read in the same session.
 	TestConnection(ctx context.Context, acct accounts.Account, password string) (*ConnReport, error)
 
 	// Quota reads the mailbox usage of a saved IMAP account; with folders, also the size

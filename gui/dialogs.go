@@ -130,7 +130,7 @@ func (u *UI) showHistory(id string) {
 				} else {
 					head.Importance = widget.DangerImportance
 					head.SetText(lang.L("{{.When}}: failed", map[string]any{"When": formatWhen(r.Started, now)}))
-					body.SetText(explain(errorFromText(r.Err), st.acct, nil).summary())
+					body.SetText(explain(r.Failure(), st.acct, nil).summary())
 				}
 				head.Refresh()
 			})

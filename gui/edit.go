@@ -127,7 +127,7 @@ func (e *editScreen) account() (accounts.Account, error) {
 	if a.Name == "" {
 		return a, errors.New(lang.L("The account needs a name."))
 	}
-	if !validEmail(a.Email) {
+	if !accounts.ValidEmail(a.Email) {
 		return a, errors.New(lang.L("This does not look like an e-mail address."))
 	}
 	if err := e.server.apply(&a); err != nil {

@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"time"
@@ -9,8 +8,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/mailerr"
-	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
 )
@@ -48,7 +45,10 @@ func (p problem) summary() string {
 }
 
 // explain turns an error from the core into a problem for the account it concerns.
-// notes are provider hints from discovery.
+// notes are provider hints from discovery. It switches on the error's kind
+// (backup.KindOf), never on its text; a failure read back from the run history
+// (backup.Result.Failure) carries its stored kind. Every kind has a case: a test fails
+// when one is missing.
 func explain(err error, acct accounts.Account, notes []string) problem {
 	data := map[string]any{
 		"Host": acct.Host, "Port": acct.Port, "User": acct.Username,
@@ -60,21 +60,30 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 	}
 	p := problem{Detail: err.Error()}
 	var certErr *trust.CertError
-	switch {
-	case errors.As(err, &certErr):
+	if errors.As(err, &certErr) {
 		p.Cert = certErr
 		p.Fix = fixTrustCert
 		data["Host"] = certErr.Host
-		if certErr.PinMismatch {
-			p.Title = lang.L("The server's certificate has changed")
-			p.Text = lang.L("{{.Host}} no longer shows the certificate you chose to trust. Either the server got a new certificate, or someone is trying to read your mail on the way.", data)
-			p.Hints = []string{
-				lang.L("Ask your provider whether they changed the certificate, and compare the fingerprint below."),
-				lang.L("Only if they confirm it, trust the new certificate."),
-			}
+	}
+	switch backup.KindOf(err) {
+	case backup.KindCertChanged:
+		p.Title = lang.L("The server's certificate has changed")
+		p.Text = lang.L("{{.Host}} no longer shows the certificate you chose to trust. Either the server got a new certificate, or someone is trying to read your mail on the way.", data)
+		p.Hints = []string{
+			lang.L("Ask your provider whether they changed the certificate, and compare the fingerprint below."),
+			lang.L("Only if they confirm it, trust the new certificate."),
+		}
+		if certErr == nil { // read back from the run history: no fingerprint to compare
+			p.Hints[0] = lang.L("Open “Edit” and test the connection: Postfach then shows the certificate and lets you decide.")
+		}
+	case backup.KindCertUntrusted:
+		p.Title = lang.L("The server's certificate is not trusted")
+		if certErr == nil {
+			// Read back from the run history: no certificate details to show here.
+			p.Text = lang.L("{{.Host}} showed a certificate Postfach does not trust, or not the one you chose to trust.", data)
+			p.Hints = []string{lang.L("Open “Edit” and test the connection: Postfach then shows the certificate and lets you decide.")}
 			break
 		}
-		p.Title = lang.L("The server's certificate is not trusted")
 		p.Text = lang.L("{{.Host}} identified itself with a certificate that no known authority vouches for, or that is made out to another name. That is normal for a server you run yourself and a warning sign anywhere else.", data)
 		if !certErr.NotAfter.IsZero() && certErr.NotAfter.Before(time.Now()) {
 			p.Text += " " + lang.L("The certificate expired on {{.Date}}.", map[string]any{"Date": formatDate(certErr.NotAfter)})
@@ -83,26 +92,21 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Check the server name: your provider's help page names the right one."),
 			lang.L("Trust exactly this certificate only if it is your own server or your provider confirms the fingerprint below."),
 		}
-	case errors.Is(err, trust.ErrUntrusted):
-		// Only the text survived (run history): no certificate details to show here.
-		p.Title = lang.L("The server's certificate is not trusted")
-		p.Text = lang.L("{{.Host}} showed a certificate Postfach does not trust, or not the one you chose to trust.", data)
-		p.Hints = []string{lang.L("Open “Edit” and test the connection: Postfach then shows the certificate and lets you decide.")}
-	case errors.Is(err, mailerr.ErrAuthFailed), errors.Is(err, secrets.ErrNotFound):
+	case backup.KindAuth:
 		p.Fix = fixPassword
 		p.Title = lang.L("The server did not accept the user name or password")
 		p.Text = lang.L("{{.Host}} answered, but refused the login for {{.User}}.", data)
-		if errors.Is(err, secrets.ErrNotFound) {
-			p.Title = lang.L("No password stored")
-			p.Text = lang.L("The system keyring has no password for this account.")
-		}
-		p.Hints = append(providerNotes(acct.Email), notes...)
-		p.Hints = append(p.Hints,
-			lang.L("Check the password; capital and small letters count."),
-			lang.L("The user name is usually the full e-mail address; some providers use a customer number instead."),
-			lang.L("Many providers want a separate password for mail programs (an “app password”)."),
-		)
-	case errors.Is(err, mailerr.ErrStartTLSRefused):
+		p.Hints = passwordHints(acct, notes)
+	case backup.KindNoPassword:
+		p.Fix = fixPassword
+		p.Title = lang.L("No password stored")
+		p.Text = lang.L("The system keyring has no password for this account.")
+		p.Hints = passwordHints(acct, notes)
+	case backup.KindKeyring:
+		p.Title = lang.L("The system keyring is not available")
+		p.Text = lang.L("Postfach keeps passwords only in the system keyring, and no keyring answered.")
+		p.Hints = []string{lang.L("Start a keyring (GNOME Keyring, KDE Wallet or KeePassXC with Secret Service) and unlock it, then try again.")}
+	case backup.KindStartTLSRefused:
 		p.Fix = fixUseTLS
 		p.Title = lang.L("The server refused to encrypt the connection")
 		p.Text = lang.L("Postfach asked {{.Host}} to switch on encryption (STARTTLS) and it did not. Nothing was sent, not even your user name.", data)
@@ -110,7 +114,7 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Use encryption from the start (TLS, port {{.TLSPort}}) instead; most providers offer it.", data),
 			lang.L("If that fails too, ask your provider for its encrypted server settings."),
 		}
-	case errors.Is(err, mailerr.ErrPlaintextRefused), errors.Is(err, accounts.ErrPlaintextNotAllowed):
+	case backup.KindPlaintextRefused:
 		p.Fix = fixAcceptPlaintext
 		p.Title = lang.L("This setting would send your password unencrypted")
 		p.Text = lang.L("Without encryption your password and every mail cross the network readable by anyone on the way: in a public Wi-Fi, at your internet provider, at the mail provider.")
@@ -118,7 +122,14 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Choose “Encrypted (TLS)”: almost every provider supports it."),
 			lang.L("Accept the risk only for your own server in your own network."),
 		}
-	case errors.Is(err, mailerr.ErrUnreachable):
+	case backup.KindNotTLS:
+		p.Fix = fixServer
+		p.Title = lang.L("The server does not encrypt on this port")
+		p.Text = lang.L("{{.Host}} answered on port {{.Port}} without encryption, where Postfach expected TLS from the first byte. Usually the port belongs to the other setting.", data)
+		p.Hints = []string{
+			lang.L("Use port {{.TLSPort}} with “Encrypted (TLS)”, or keep the port and choose STARTTLS.", data),
+		}
+	case backup.KindUnreachable:
 		p.Fix = fixServer
 		p.Title = lang.L("The server could not be reached")
 		p.Text = lang.L("No answer from {{.Host}} on port {{.Port}}: the name may be misspelt or unknown, or the port is blocked.", data)
@@ -127,7 +138,7 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Check that this PC is online."),
 			lang.L("Some networks (hotels, offices) block mail ports; try another network."),
 		}
-	case errors.Is(err, mailerr.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+	case backup.KindTimeout:
 		p.Fix = fixServer
 		p.Title = lang.L("The server did not answer in time")
 		p.Text = lang.L("{{.Host}} stopped answering. The server or the network may be slow or overloaded.", data)
@@ -135,48 +146,90 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 			lang.L("Try again in a few minutes."),
 			lang.L("If it keeps happening, check the port and the encryption setting."),
 		}
-	case errors.Is(err, mailerr.ErrTemporary):
+	case backup.KindServerBusy:
 		p.Title = lang.L("The server is busy")
 		p.Text = lang.L("{{.Host}} cannot serve the mailbox right now; another program may be fetching mail, or the provider limits how often you may log in.", data)
 		p.Hints = []string{lang.L("Try again in a few minutes.")}
-	case errors.Is(err, mailerr.ErrNoUIDL):
+	case backup.KindNoUIDL:
 		p.Title = lang.L("This server cannot be backed up with POP3")
 		p.Text = lang.L("The server gives its messages no stable names (UIDL), so Postfach cannot tell new mail from old and could never delete safely.")
 		p.Hints = []string{lang.L("Use IMAP for this address, or ask your provider about it.")}
-	case errors.Is(err, mailerr.ErrProtocol):
+	case backup.KindQuotaUnsupported:
+		p.Title = lang.L("The server does not report its quota")
+		p.Text = lang.L("{{.Host}} does not say how full the mailbox is, so Postfach shows the use as unknown.", data)
+		p.Hints = []string{lang.L("Your provider's web mail usually shows how full the mailbox is.")}
+	case backup.KindProtocol:
 		p.Fix = fixServer
 		p.Title = lang.L("The server answered in an unexpected way")
 		p.Text = lang.L("The program at {{.Host}} port {{.Port}} does not speak {{.Protocol}} as expected.", data)
 		p.Hints = []string{lang.L("Check port and encryption: {{.Protocol}} normally uses port {{.TLSPort}} with TLS.", data)}
-	case errors.Is(err, secrets.ErrUnavailable):
-		p.Title = lang.L("The system keyring is not available")
-		p.Text = lang.L("Postfach keeps passwords only in the system keyring, and no keyring answered.")
-		p.Hints = []string{lang.L("Start a keyring (GNOME Keyring, KDE Wallet or KeePassXC with Secret Service) and unlock it, then try again.")}
-	case errors.Is(err, backup.ErrFolderMissing):
+	case backup.KindDiskFull:
+		p.Title = lang.L("The backup drive is full")
+		p.Text = lang.L("There is no room left for new mail in {{.Dir}}.", data)
+		p.Hints = []string{lang.L("Free some space on the drive, then back up again. Nothing was deleted from the server.")}
+	case backup.KindNotWritable:
+		p.Title = lang.L("Postfach cannot write to the backup folder")
+		p.Text = lang.L("{{.Dir}} is read-only, or Postfach lacks the permission to write there.", data)
+		p.Hints = []string{lang.L("Check the folder's permissions, or choose another folder under “Edit”. Nothing was deleted from the server.")}
+	case backup.KindFolderMissing:
 		p.Title = lang.L("The backup folder is missing")
 		p.Text = lang.L("{{.Dir}} is not there. Is the external drive unplugged, or the network folder not connected?", data)
 		p.Hints = []string{lang.L("Connect the drive and try again. Nothing was downloaded and nothing deleted.")}
-	case errors.Is(err, backup.ErrFolderReplaced):
+	case backup.KindFolderReplaced:
 		p.Title = lang.L("The backup folder was replaced")
 		p.Text = lang.L("{{.Dir}} is not the folder earlier backups were written to.", data)
 		p.Hints = []string{lang.L("Connect the right drive, or choose a new folder under “Edit”. Nothing was deleted from the server.")}
-	case errors.Is(err, backup.ErrFolderForeign):
+	case backup.KindFolderForeign:
 		p.Title = lang.L("The backup folder belongs to another mailbox")
 		p.Text = lang.L("{{.Dir}} holds the backup of a different account.", data)
 		p.Hints = []string{lang.L("Choose a folder of its own for this account under “Edit”.")}
-	case errors.Is(err, backup.ErrBusy):
+	case backup.KindFolderShared:
+		p.Title = lang.L("Another account uses this backup folder")
+		p.Text = lang.L("{{.Dir}} also holds the backup of another account, so Postfach did not delete it.", data)
+		p.Hints = []string{lang.L("Remove the account and keep the backup folder, or remove the other account first.")}
+	case backup.KindBusy:
 		p.Title = lang.L("A backup is already running")
 		p.Text = lang.L("Another Postfach, perhaps the command line, is backing up this folder right now.")
 		p.Hints = []string{lang.L("Wait until it has finished.")}
-	case errors.Is(err, accounts.ErrDuplicate):
+	case backup.KindNotPOP3:
+		p.Title = lang.L("Only POP3 accounts are backed up")
+		p.Text = lang.L("An IMAP account keeps its mail on the server; there is nothing for Postfach to back up.")
+	case backup.KindConfig:
+		p.Title = lang.L("Postfach cannot read its settings")
+		p.Text = lang.L("The settings file is damaged or was written by a newer Postfach. Postfach left it untouched.")
+		p.Hints = []string{lang.L("Install the newest Postfach, or restore the settings file from a backup.")}
+	case backup.KindNoAccount:
+		p.Title = lang.L("The account no longer exists")
+		p.Text = lang.L("It was removed, perhaps in another Postfach window or on the command line.")
+	case backup.KindDuplicate:
 		p.Title = lang.L("An account with this name already exists")
 		p.Text = lang.L("Each account needs a name of its own.")
 		p.Hints = []string{lang.L("Choose another display name.")}
-	default:
+	case backup.KindProtocolSwitch:
+		p.Title = lang.L("The protocol of an account cannot change")
+		p.Text = lang.L("Switching between POP3 and IMAP would leave mail behind on the server or on this PC.")
+		p.Hints = []string{lang.L("Add a new account with the other protocol instead.")}
+	case backup.KindCanceled:
+		p.Title = lang.L("Stopped")
+		p.Text = lang.L("The work was stopped before it finished. Nothing was lost; the next run continues where this one stopped.")
+	default: // backup.KindUnknown
 		p.Title = lang.L("Something went wrong")
 		p.Text = err.Error()
 	}
+	if p.Cert == nil && p.Fix == fixTrustCert {
+		p.Fix = fixNone
+	}
 	return p
+}
+
+// passwordHints are the ways out of a refused or missing password.
+func passwordHints(acct accounts.Account, notes []string) []string {
+	hints := append(providerNotes(acct.Email), notes...)
+	return append(hints,
+		lang.L("Check the password; capital and small letters count."),
+		lang.L("The user name is usually the full e-mail address; some providers use a customer number instead."),
+		lang.L("Many providers want a separate password for mail programs (an “app password”)."),
+	)
 }
 
 // providerNotes are hints for providers whose login rules trip people up.
@@ -201,41 +254,4 @@ func providerNotes(email string) []string {
 
 // isTemporary reports failures that fix themselves (network, busy server): the scheduler
 // retries them, so a notification for each would only nag.
-func isTemporary(err error) bool {
-	return mailerr.IsTemporary(err) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// knownErrors are the sentinels errorFromText recognises.
-var knownErrors = []error{
-	mailerr.ErrAuthFailed, mailerr.ErrTemporary, mailerr.ErrStartTLSRefused, mailerr.ErrPlaintextRefused,
-	mailerr.ErrUnreachable, mailerr.ErrTimeout, mailerr.ErrProtocol, mailerr.ErrNoUIDL,
-	secrets.ErrNotFound, secrets.ErrUnavailable,
-	backup.ErrFolderMissing, backup.ErrFolderReplaced, backup.ErrFolderForeign, backup.ErrBusy,
-}
-
-// textError is an error read back from the run history, where only its text survives.
-type textError struct {
-	text string
-	kind error
-}
-
-func (e *textError) Error() string { return e.text }
-func (e *textError) Unwrap() error { return e.kind }
-
-// errorFromText rebuilds an error from its text so that explain can still say what to do
-// about a failure from an earlier session: the text of a wrapped sentinel contains the
-// sentinel's own text.
-func errorFromText(s string) error {
-	e := &textError{text: s}
-	if strings.Contains(s, "certificate of ") && (strings.Contains(s, " not trusted") || strings.Contains(s, " changed")) {
-		e.kind = trust.ErrUntrusted // the wording of trust.CertError.Error
-		return e
-	}
-	for _, k := range knownErrors {
-		if strings.Contains(s, k.Error()) {
-			e.kind = k
-			break
-		}
-	}
-	return e
-}
+func isTemporary(err error) bool { return backup.KindOf(err).Temporary() }

@@ -157,7 +157,7 @@ func (f *fakeCore) BackupNow(_ context.Context, id string, progress func(backup.
 	f.backedUp = append(f.backedUp, id)
 	progress(backup.Progress{Phase: backup.PhaseDownload, Done: 1, Total: 2, Bytes: 1000, TotalBytes: 2000})
 	if f.backupErr != nil {
-		return &backup.Result{AccountID: id, Err: f.backupErr.Error()}, f.backupErr
+		return &backup.Result{AccountID: id, Err: f.backupErr.Error(), Kind: backup.KindOf(f.backupErr)}, f.backupErr
 	}
 	r := backup.Result{AccountID: id, New: 2, Bytes: 2_400_000, Started: now}
 	if f.backupRes != nil {

@@ -169,7 +169,7 @@ func TestGermanExplanations(t *testing.T) {
 	if p.Title != "Es gibt schon ein Konto mit diesem Namen" {
 		t.Errorf("title %q", p.Title)
 	}
-	p = explain(errorFromText("run: "+backup.ErrFolderMissing.Error()), pop3Account("p1"), nil)
+	p = explain((&backup.Result{Err: "run: " + backup.ErrFolderMissing.Error(), Kind: backup.KindFolderMissing}).Failure(), pop3Account("p1"), nil)
 	if p.Title != "Der Sicherungsordner fehlt" || !strings.Contains(p.Text, "/backup/p1") {
 		t.Errorf("from history text: %q %q", p.Title, p.Text)
 	}

@@ -75,6 +75,9 @@ func (u *UI) onJobEvent(e scheduler.Event) {
 			if e.Err != nil && r.Err == "" {
 				r.Err = e.Err.Error()
 			}
+			if e.Err != nil && r.Kind == backup.KindNone {
+				r.Kind = backup.KindOf(e.Err)
+			}
 			if st != nil {
 				st.running = false
 				st.lastErr = e.Err

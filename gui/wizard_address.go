@@ -1,13 +1,14 @@
 package gui
 
 import (
-	"net/mail"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/postfach/postfach/accounts"
 )
 
 // addressStep asks for the address, a display name and the password.
@@ -60,18 +61,13 @@ func (s *addressStep) displayName() string {
 	return s.email()
 }
 
-func validEmail(a string) bool {
-	addr, err := mail.ParseAddress(a)
-	return err == nil && addr.Address == a && strings.Contains(a[strings.LastIndex(a, "@")+1:], ".")
-}
-
 func (s *addressStep) ready() bool {
-	return validEmail(s.email()) && s.password.Text != ""
+	return accounts.ValidEmail(s.email()) && s.password.Text != ""
 }
 
 func (s *addressStep) onChanged() {
 	e := s.email()
-	if e != "" && strings.Contains(e, "@") && !validEmail(e) && strings.Contains(e[strings.Index(e, "@"):], ".") {
+	if e != "" && strings.Contains(e, "@") && !accounts.ValidEmail(e) && strings.Contains(e[strings.Index(e, "@"):], ".") {
 		s.invalid.SetText(lang.L("This does not look like an e-mail address."))
 		s.invalid.Show()
 	} else {

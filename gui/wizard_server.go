@@ -152,10 +152,6 @@ func (s *serverStep) settings() (accounts.Account, string, error) {
 	if err := s.form.apply(&a); err != nil {
 		return a, "", err
 	}
-	if a.Protocol == accounts.POP3 && a.Backup == nil {
-		// The connection test does not need the policy, but Validate does.
-		a.Backup = &accounts.BackupPolicy{Dir: "/", Schedule: accounts.DefaultSchedule(), Retention: accounts.DefaultRetention()}
-	}
 	if s.confirm.Visible() && !s.confirm.Checked {
 		return a, "", errors.New(lang.L("Please confirm the server first: Postfach sends your password only to a server you trust."))
 	}

@@ -217,6 +217,13 @@ func TestWizardPOP3BackupSettings(t *testing.T) {
 	f.retention.tap(0)
 	f.kind.SetSelectedIndex(1)
 	f.weekday.SetSelectedIndex(4) // Friday
+	// The form accepts exactly the config's times of day (accounts.ParseSchedule).
+	for clock, ok := range map[string]bool{"13:5": false, "24:00": false, "1300": false, " 7:05 ": true, "00:00": true} {
+		f.clock.SetText(clock)
+		if _, err := f.policy(); (err == nil) != ok {
+			t.Errorf("time %q: %v", clock, err)
+		}
+	}
 	f.clock.SetText("18:30")
 	tap(t, u.win, "Save account")
 

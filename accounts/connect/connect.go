@@ -12,25 +12,34 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/pop3"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/trust"
 )
 
-// Options tunes connections. A nil *Options uses the system roots and DefaultTimeout.
+// Options tunes connections. A nil *Options uses the system roots and
+// mailerr.DefaultTimeout.
 type Options struct {
 	// Roots replaces the system certificate roots (tests with a private CA).
 	Roots *x509.CertPool
 	// Timeout is the per-command deadline for POP3 and the whole-session bound for IMAP
 	// and connection tests.
 	Timeout time.Duration
+	// Dialer opens every TCP connection; nil means a *net.Dialer. Tests pass one to
+	// count, slow down or break connections instead of swapping package variables.
+	Dialer Dialer
 }
 
-// DefaultTimeout is used when Options.Timeout is zero.
-const DefaultTimeout = 60 * time.Second
+// Dialer opens a connection. *net.Dialer implements it, and so the pop3 and quota
+// packages' own Dialer interfaces.
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+}
 
 func (o *Options) withDefaults() Options {
 	var r Options
@@ -38,7 +47,7 @@ func (o *Options) withDefaults() Options {
 		r = *o
 	}
 	if r.Timeout == 0 {
-		r.Timeout = DefaultTimeout
+		r.Timeout = mailerr.DefaultTimeout
 	}
 	return r
 }
@@ -57,6 +66,7 @@ func POP3(ctx context.Context, a accounts.Account, password string, opts *Option
 		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
+		Dialer:         o.Dialer,
 	})
 	if err != nil {
 		return nil, err
@@ -76,6 +86,7 @@ func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
 		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
 		Timeout:        o.Timeout,
+		Dialer:         o.Dialer,
 	}
 }
 

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 func account(p accounts.Protocol, host string, port int, sec accounts.Security, user string) accounts.Account {
@@ -113,6 +114,46 @@ func TestConnectionTest(t *testing.T) {
 			}
 			if tc.acct.Security != accounts.None && (rep.TLSVersion == "" || rep.CertSHA256 != srv.CertSHA256) {
 				t.Errorf("TLS details missing: %+v", rep)
+			}
+		})
+	}
+}
+
+// countingDialer counts the connections it opens.
+type countingDialer struct {
+	net.Dialer
+	n atomic.Int32
+}
+
+func (d *countingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.n.Add(1)
+	return d.Dialer.DialContext(ctx, network, addr)
+}
+
+// TestOneSessionPerTest checks that the options' dialer reaches both protocols and that
+// a connection test opens one connection: an IMAP test reads its quota in the same
+// session as the login.
+func TestOneSessionPerTest(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "once", "pw", 10)
+	for _, a := range []accounts.Account{
+		account(accounts.IMAP, srv.Host, srv.IMAPSPort, accounts.TLS, u.Name),
+		account(accounts.POP3, srv.Host, srv.POP3SPort, accounts.TLS, u.Name),
+	} {
+		t.Run(string(a.Protocol), func(t *testing.T) {
+			d := &countingDialer{}
+			rep, err := Test(context.Background(), a, u.Password, &Options{Roots: srv.CertPool, Dialer: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := d.n.Load(); n != 1 {
+				t.Errorf("%d connections, want 1", n)
+			}
+			if a.Protocol == accounts.IMAP && (rep.Quota == nil || !rep.Quota.Supported) {
+				t.Errorf("IMAP test without quota: %+v", rep.Quota)
+			}
+			if a.Protocol == accounts.POP3 && rep.Quota != nil {
+				t.Errorf("POP3 test with quota: %+v", rep.Quota)
 			}
 		})
 	}

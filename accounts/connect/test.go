@@ -24,9 +24,13 @@ type Report struct {
 	// Warnings are things that work now but will matter (e.g. a POP3 server without
 	// UIDL cannot be backed up incrementally).
 	Warnings []string `json:"warnings,omitempty"`
+	// Quota is an IMAP account's quota, read in the same session as the login (Supported
+	// false when the server reports none); nil for POP3.
+	Quota *quota.Report `json:"quota,omitempty"`
 }
 
 // Test connects with the account's settings, logs in with password, and logs out again.
+// An IMAP test reads the quota in the same session: one login, one TLS handshake.
 func Test(ctx context.Context, a accounts.Account, password string, opts *Options) (*Report, error) {
 	o := opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -39,9 +43,10 @@ func Test(ctx context.Context, a accounts.Account, password string, opts *Option
 	case accounts.POP3:
 		state, err = testPOP3(ctx, a, password, &o, rep)
 	case accounts.IMAP:
-		var caps []string
-		caps, state, err = quota.Check(ctx, a.Addr(), a.Username, password, QuotaOptions(a, &o))
-		rep.Capabilities = caps
+		rep.Quota, state, err = quota.Check(ctx, a.Addr(), a.Username, password, QuotaOptions(a, &o))
+		if rep.Quota != nil {
+			rep.Capabilities = rep.Quota.Caps
+		}
 	default:
 		err = fmt.Errorf("unknown protocol %q", a.Protocol)
 	}

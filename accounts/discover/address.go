@@ -7,8 +7,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/postfach/postfach/accounts"
 )
 
 // emailAddress is a parsed address: the domain is what every source looks up.
@@ -18,40 +19,14 @@ type emailAddress struct {
 	domain string // lower-case ASCII (IDNA) form
 }
 
-// parseAddress accepts "local@domain" as users type it. Display names ("Anna <a@b>") are not
-// accepted: the wizard has a separate name field.
+// parseAddress accepts an address as accounts.ParseEmail does (the one address check),
+// and keeps its parts for the lookups.
 func parseAddress(s string) (emailAddress, error) {
-	s = strings.TrimSpace(s)
-	bad := func(why string) (emailAddress, error) {
-		return emailAddress{}, fmt.Errorf("%q: %w: %s", s, ErrInvalidAddress, why)
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 0 {
-		return bad("no @")
-	}
-	local, domain := s[:at], s[at+1:]
-	switch {
-	case local == "":
-		return bad("nothing before the @")
-	case len(local) > 64:
-		return bad("the part before the @ is longer than 64 bytes")
-	case !utf8.ValidString(local):
-		return bad("not valid UTF-8")
-	case strings.ContainsFunc(local, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`"<>()[]\,;:@`, r)
-	}):
-		return bad("the part before the @ holds a space or a special character")
-	}
-	// IDNA turns "müller.de" into "xn--mller-kva.de", the form DNS and certificates use.
-	ascii, err := idna.Lookup.ToASCII(strings.TrimSuffix(domain, "."))
+	e, err := accounts.ParseEmail(s)
 	if err != nil {
-		return bad("the domain is not a valid name")
+		return emailAddress{}, fmt.Errorf("%w: %w", ErrInvalidAddress, err)
 	}
-	ascii = strings.ToLower(ascii)
-	if !validHostname(ascii) {
-		return bad("the domain is not a valid name")
-	}
-	return emailAddress{full: local + "@" + ascii, local: local, domain: ascii}, nil
+	return emailAddress{full: e.String(), local: e.Local, domain: e.Domain}, nil
 }
 
 // expand replaces the autoconfig placeholders (Mozilla's %EMAILADDRESS%, %EMAILLOCALPART%,
@@ -81,32 +56,6 @@ func checkPlaceholders(template string) error {
 // DNS root "." becomes "".
 func normalizeHost(h string) string {
 	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
-}
-
-// validHostname reports whether h is a fully qualified ASCII host name: at least two labels
-// of letters, digits and inner hyphens, no IP address literal. Hosts from documents and DNS
-// answers must pass it before Postfach connects anywhere or shows them.
-func validHostname(h string) bool {
-	if len(h) == 0 || len(h) > 253 {
-		return false
-	}
-	labels := strings.Split(h, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	// A numeric last label means an IPv4 literal, which has no place in published settings.
-	return strings.TrimLeft(labels[len(labels)-1], "0123456789") != ""
 }
 
 // registrableDomain returns the domain a host belongs to (its public suffix plus one label:

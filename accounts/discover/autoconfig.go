@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/postfach/postfach/accounts"
 )
 
 // The Mozilla autoconfig ("ISPDB") clientConfig format, version 1.1, is what Thunderbird,
@@ -227,7 +229,7 @@ func convertServer(s xmlServer) (srv autoconfigServer, warn string, err error) {
 	if err := checkPlaceholders(srv.Hostname); err != nil {
 		return srv, "", err
 	}
-	if !validHostname(normalizeHost(sample.expand(srv.Hostname))) {
+	if !accounts.ValidHostname(normalizeHost(sample.expand(srv.Hostname))) {
 		return srv, "", fmt.Errorf("hostname %s is not a valid host name", short(s.Hostname))
 	}
 	if srv.Port, err = parsePort(s.Port); err != nil {
@@ -314,7 +316,7 @@ func (a *autoconfig) addNote(text, link string) {
 func httpsLink(link string) string {
 	link = strings.TrimSpace(link)
 	u, err := url.Parse(link)
-	if err != nil || u.Scheme != "https" || u.User != nil || !validHostname(normalizeHost(u.Hostname())) || len(link) > 300 {
+	if err != nil || u.Scheme != "https" || u.User != nil || !accounts.ValidHostname(normalizeHost(u.Hostname())) || len(link) > 300 {
 		return ""
 	}
 	return u.String()
@@ -325,14 +327,16 @@ func httpsLink(link string) string {
 func (a *autoconfig) candidates(addr emailAddress, source, detail string) (fs []found, problems []string) {
 	for i, s := range a.Servers {
 		host := normalizeHost(addr.expand(s.Hostname))
-		if !validHostname(host) {
+		if !accounts.ValidHostname(host) {
 			problems = append(problems, fmt.Sprintf("server %s is not a valid host name for this address", short(host)))
 			continue
 		}
+		auth := authentication(s.Auth)
 		c := Candidate{
 			Protocol: s.Protocol, Host: host, Port: s.Port, Security: s.Security,
 			Username: addr.expand(s.Username), Source: source, Detail: detail,
 			Provider: a.Provider, Auth: s.Auth, Notes: append([]string(nil), a.Notes...),
+			Authentication: auth, OAuthProvider: oauthProvider(host, auth),
 		}
 		if len(s.Auth) > 0 && !strings.Contains(strings.ToLower(strings.Join(s.Auth, " ")), "password") {
 			c.Notes = append(c.Notes, "The provider names only "+strings.Join(s.Auth, ", ")+" sign-in for this server; a password may not work.")

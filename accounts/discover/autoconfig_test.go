@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/postfach/postfach/accounts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/autoconfig")
@@ -220,7 +222,7 @@ func FuzzParseAutoconfig(f *testing.F) {
 		}
 		fs, _ := a.candidates(addr, SourceAutoconfig, "fuzz")
 		for _, c := range fs {
-			if !validHostname(c.Host) {
+			if !accounts.ValidHostname(c.Host) {
 				t.Fatalf("candidate host %q", c.Host)
 			}
 			if strings.ContainsFunc(c.Username+c.Provider+strings.Join(c.Notes, ""), isControl) {

@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -11,6 +12,15 @@ import (
 // and carry the hints users need that no autoconfig document gives, such as Telekom's
 // separate e-mail password. Because we wrote them, their hosts are never treated as
 // "another domain" (Gmail serves googlemail.com from imap.gmail.com).
+//
+// Checked against Thunderbird's ISPDB (github.com/thunderbird/autoconfig, ispdb/*.xml, commit
+// c6ad796): every address domain ISPDB lists for these providers is here, and the servers,
+// ports and user-name forms agree, except where a comment says why not. Two differences hold
+// for every entry: only implicit TLS (993/995) is listed, never ISPDB's STARTTLS alternatives
+// (RFC 8314 section 3.3: a second, weaker way in adds nothing when the first one works), and
+// host names that ISPDB lists as "domains" but that are mail exchangers (yahoodns.net,
+// olc.protection.outlook.com, mail.protection.outlook.com) are MXDomains here, because no
+// address ends in them. mailbox.org and freenet are not in ISPDB.
 
 // provider is one built-in entry.
 type provider struct {
@@ -22,6 +32,9 @@ type provider struct {
 	MXDomains []string
 	Servers   []builtinServer
 	Notes     []string // for every server
+	// Auth is how users sign in (AuthPassword when empty), OAuthProvider the accounts/oauth
+	// provider for OAuth2 when Postfach has one.
+	Auth, OAuthProvider string
 }
 
 // builtinServer is one server of a provider.
@@ -51,8 +64,11 @@ var providers = []provider{
 		Notes: []string{"Telekom needs the separate E-Mail-Passwort for mail programs, which you set in the Telekom E-Mail Center; your Telekom login password does not work here."},
 	},
 	{
-		Name:      "GMX",
-		Domains:   []string{"gmx.de", "gmx.net", "gmx.at", "gmx.ch"},
+		Name: "GMX",
+		Domains: []string{
+			"gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.eu", "gmx.biz", "gmx.org", "gmx.info", "mein.gmx",
+			"mail.gmx", "email.gmx",
+		},
 		MXDomains: []string{"gmx.net"},
 		Servers: []builtinServer{
 			imapTLS("imap.gmx.net", "%EMAILADDRESS%"),
@@ -61,8 +77,12 @@ var providers = []provider{
 		Notes: []string{`If GMX refuses the connection, switch on "POP3 und IMAP Zugriff erlauben" in the GMX web mail settings (POP3 & IMAP).`},
 	},
 	{
-		Name:      "GMX.com",
-		Domains:   []string{"gmx.com"},
+		Name: "GMX.com",
+		Domains: []string{
+			"gmx.com", "gmx.tm", "gmx.us", "gmx.co.uk", "gmx.es", "gmx.fr", "gmx.ca", "gmx.cn", "gmx.co.in",
+			"gmx.com.br", "gmx.com.my", "gmx.hk", "gmx.ie", "gmx.ph", "gmx.pt", "gmx.ru", "gmx.se",
+			"gmx.sg", "gmx.tw", "gmx.com.tr", "gmx.it", "gmx.li",
+		},
 		MXDomains: []string{"gmx.com"},
 		Servers: []builtinServer{
 			imapTLS("imap.gmx.com", "%EMAILADDRESS%"),
@@ -74,6 +94,9 @@ var providers = []provider{
 		Name:      "WEB.DE",
 		Domains:   []string{"web.de"},
 		MXDomains: []string{"web.de"},
+		// ISPDB names the local part as the user name; WEB.DE's help page names the full
+		// address, which the servers accept as well and which cannot be mistaken for
+		// another provider's account.
 		Servers: []builtinServer{
 			imapTLS("imap.web.de", "%EMAILADDRESS%"),
 			pop3TLS("pop3.web.de", "%EMAILADDRESS%"),
@@ -81,9 +104,15 @@ var providers = []provider{
 		Notes: []string{`WEB.DE only lets mail programs in after you switch on "POP3/IMAP Abruf" in the WEB.DE web mail settings.`},
 	},
 	{
-		// IONOS hands out no addresses of its own: customers' domains are found by their MX
-		// (mx00.ionos.de, and mx00.kundenserver.de from the 1&1 days).
-		Name:      "IONOS (1&1)",
+		// Customers' own domains are found by their MX (mx00.ionos.de, and
+		// mx00.kundenserver.de from the 1&1 days); the address domains are 1&1's old ones,
+		// as ISPDB lists them. ISPDB still names imap.1und1.de and pop.1und1.de; IONOS's
+		// help page names the ionos.de hosts, which serve the same mailboxes.
+		Name: "IONOS (1&1)",
+		Domains: []string{
+			"online.de", "onlinehome.de", "sofortstart.de", "sofort-start.de", "sofortsurf.de",
+			"sofort-surf.de", "go4more.de", "kundenserver.de", "schlund.de",
+		},
 		MXDomains: []string{"ionos.de", "kundenserver.de"},
 		Servers: []builtinServer{
 			imapTLS("imap.ionos.de", "%EMAILADDRESS%"),
@@ -92,7 +121,7 @@ var providers = []provider{
 	},
 	{
 		Name:      "STRATO",
-		Domains:   []string{"strato.de"},
+		Domains:   []string{"strato.de", "rzone.de"},
 		MXDomains: []string{"rzone.de"},
 		Servers: []builtinServer{
 			imapTLS("imap.strato.de", "%EMAILADDRESS%"),
@@ -100,8 +129,17 @@ var providers = []provider{
 		},
 	},
 	{
-		Name:      "Posteo",
-		Domains:   []string{"posteo.de", "posteo.net", "posteo.at", "posteo.ch", "posteo.org", "posteo.eu"},
+		Name: "Posteo",
+		Domains: []string{
+			"posteo.de", "posteo.at", "posteo.be", "posteo.ca", "posteo.ch", "posteo.cl", "posteo.co",
+			"posteo.co.uk", "posteo.com", "posteo.com.br", "posteo.cr", "posteo.cz", "posteo.dk",
+			"posteo.ee", "posteo.es", "posteo.eu", "posteo.fi", "posteo.gl", "posteo.gr", "posteo.hn",
+			"posteo.hr", "posteo.hu", "posteo.ie", "posteo.in", "posteo.is", "posteo.it", "posteo.jp",
+			"posteo.la", "posteo.li", "posteo.lt", "posteo.lu", "posteo.me", "posteo.mx", "posteo.my",
+			"posteo.net", "posteo.nl", "posteo.no", "posteo.nz", "posteo.org", "posteo.pe", "posteo.pl",
+			"posteo.pm", "posteo.pt", "posteo.ro", "posteo.se", "posteo.sg", "posteo.si", "posteo.tn",
+			"posteo.uk", "posteo.us",
+		},
 		MXDomains: []string{"posteo.de"},
 		Servers: []builtinServer{
 			imapTLS("posteo.de", "%EMAILADDRESS%"),
@@ -127,36 +165,72 @@ var providers = []provider{
 		},
 	},
 	{
+		// ISPDB also lists jazztel.es and nyu.edu, customers' domains hosted by Google:
+		// those are found by their MX (google.com) like every Google Workspace domain.
 		Name:      "Gmail",
-		Domains:   []string{"gmail.com", "googlemail.com"},
+		Domains:   []string{"gmail.com", "googlemail.com", "google.com"},
 		MXDomains: []string{"google.com", "googlemail.com"},
 		Servers: []builtinServer{
 			imapTLS("imap.gmail.com", "%EMAILADDRESS%"),
 			withNotes(pop3TLS("pop.gmail.com", "%EMAILADDRESS%"),
 				"POP must be switched on first in Gmail's settings (See all settings > Forwarding and POP/IMAP)."),
 		},
-		Notes: []string{"Google does not accept your normal password here. " + noteAppPassword},
+		Notes: []string{"Google does not accept your normal password here: sign in with Google, or " +
+			"use an app password created in your account's security settings (it needs two-step verification)."},
+		Auth:          AuthPasswordOrOAuth2,
+		OAuthProvider: "google",
 	},
 	{
-		Name:      "Outlook.com / Microsoft 365",
-		Domains:   []string{"outlook.com", "outlook.de", "hotmail.com", "hotmail.de", "live.com", "live.de", "msn.com"},
+		// Microsoft 365 tenants (*.onmicrosoft.com and customers' own domains) are found by
+		// their MX, *.mail.protection.outlook.com.
+		Name: "Outlook.com / Microsoft 365",
+		Domains: []string{
+			"hotmail.com", "live.com", "msn.com", "outlook.com", "windowslive.com", "outlook.at",
+			"outlook.be", "outlook.cl", "outlook.cz", "outlook.de", "outlook.dk", "outlook.es",
+			"outlook.fr", "outlook.hu", "outlook.ie", "outlook.in", "outlook.it", "outlook.jp",
+			"outlook.kr", "outlook.lv", "outlook.my", "outlook.ph", "outlook.pt", "outlook.sa",
+			"outlook.sg", "outlook.sk", "outlook.co.id", "outlook.co.il", "outlook.co.th", "outlook.com.ar",
+			"outlook.com.au", "outlook.com.br", "outlook.com.gr", "outlook.com.tr", "outlook.com.vn",
+			"hotmail.be", "hotmail.ca", "hotmail.cl", "hotmail.cz", "hotmail.de", "hotmail.dk",
+			"hotmail.es", "hotmail.fi", "hotmail.fr", "hotmail.gr", "hotmail.hu", "hotmail.it",
+			"hotmail.lt", "hotmail.lv", "hotmail.my", "hotmail.nl", "hotmail.no", "hotmail.ph",
+			"hotmail.rs", "hotmail.se", "hotmail.sg", "hotmail.sk", "hotmail.co.id", "hotmail.co.il",
+			"hotmail.co.in", "hotmail.co.jp", "hotmail.co.kr", "hotmail.co.th", "hotmail.co.uk",
+			"hotmail.co.za", "hotmail.com.ar", "hotmail.com.au", "hotmail.com.br", "hotmail.com.hk",
+			"hotmail.com.tr", "hotmail.com.tw", "hotmail.com.vn", "live.at", "live.be", "live.ca",
+			"live.cl", "live.cn", "live.de", "live.dk", "live.fi", "live.fr", "live.hk", "live.ie",
+			"live.in", "live.it", "live.jp", "live.nl", "live.no", "live.ru", "live.se", "live.co.jp",
+			"live.co.kr", "live.co.uk", "live.co.za", "live.com.ar", "live.com.au", "live.com.mx",
+			"live.com.my", "live.com.ph", "live.com.pt", "live.com.sg", "livemail.tw",
+		},
 		MXDomains: []string{"outlook.com"},
 		Servers: []builtinServer{
 			imapTLS("outlook.office365.com", "%EMAILADDRESS%"),
 			withNotes(pop3TLS("outlook.office365.com", "%EMAILADDRESS%"),
 				`POP must be switched on first in Outlook.com's settings (Mail > Forwarding and IMAP > "Let devices and apps use POP").`),
 		},
-		Notes: []string{"Microsoft has switched off password sign-in for IMAP and POP on most accounts; it expects OAuth2 (modern authentication)."},
+		Notes: []string{"Microsoft accepts only \"Sign in with Microsoft\" (OAuth2) for IMAP and POP; passwords and app passwords are refused."},
+		// ISPDB lists only OAuth2 for these servers.
+		Auth:          AuthOAuth2,
+		OAuthProvider: "microsoft",
 	},
 	{
-		Name:      "Yahoo",
-		Domains:   []string{"yahoo.com", "yahoo.de", "ymail.com", "rocketmail.com"},
+		// ISPDB also lists export.imap.mail.yahoo.com, Yahoo's host for exporting whole
+		// mailboxes; ordinary accounts use imap.mail.yahoo.com. ISPDB offers OAuth2 as
+		// well, but Postfach has no Yahoo client ID, so the wizard asks for an app password.
+		Name: "Yahoo",
+		Domains: []string{
+			"yahoo.com", "yahoo.ca", "yahoo.de", "yahoo.it", "yahoo.fr", "yahoo.es", "yahoo.se",
+			"yahoo.co.in", "yahoo.co.uk", "yahoo.co.nz", "yahoo.com.au", "yahoo.com.ar", "yahoo.com.br",
+			"yahoo.com.mx", "ymail.com", "myyahoo.com", "rocketmail.com", "cox.net",
+		},
 		MXDomains: []string{"yahoodns.net"},
 		Servers: []builtinServer{
 			imapTLS("imap.mail.yahoo.com", "%EMAILADDRESS%"),
 			pop3TLS("pop.mail.yahoo.com", "%EMAILADDRESS%"),
 		},
 		Notes: []string{"Yahoo does not accept your normal password here. " + noteAppPassword},
+		Auth:  AuthPasswordOrOAuth2,
 	},
 	{
 		Name:      "iCloud",
@@ -218,6 +292,7 @@ func (p *provider) candidates(addr emailAddress, source, detail string) []found 
 				Protocol: s.Protocol, Host: s.Host, Port: s.Port, Security: s.Security,
 				Username: addr.expand(s.Username), Source: source, Detail: detail,
 				Provider: p.Name, Notes: notes,
+				Authentication: cmp.Or(p.Auth, AuthPassword), OAuthProvider: p.OAuthProvider,
 			},
 			seq:     i,
 			curated: true,

@@ -8,13 +8,15 @@
 //  1. the provider's autoconfig document (the Mozilla ISPDB clientConfig XML) over HTTPS from
 //     autoconfig.<domain> and <domain>/.well-known/, plain HTTP only as a flagged last resort;
 //  2. Postfach's built-in entries for the largest German-speaking and international providers;
-//  3. RFC 6186 SRV records (_imaps, _imap, _pop3s, _pop3);
-//  4. the MX record: the registrable domain of the mail exchanger names the provider, whose
-//     built-in entry or autoconfig document is then used;
-//  5. guessing imap., pop., pop3., mail. and the bare domain: implicit TLS (993/995) first,
+//  3. Thunderbird's ISPDB (https://autoconfig.thunderbird.net/v1.1/<domain>), asked with the
+//     domain only and only when the built-in table does not know it;
+//  4. RFC 6186 SRV records (_imaps, _imap, _pop3s, _pop3);
+//  5. the MX record: the registrable domain of the mail exchanger names the provider, whose
+//     built-in entry, autoconfig document or ISPDB entry is then used;
+//  6. guessing imap., pop., pop3., mail. and the bare domain: implicit TLS (993/995) first,
 //     then STARTTLS (143/110), probing with CAPABILITY / CAPA and verifying the certificate.
 //
-// The security rules (RFC 8314; rule 27 of notes/reliability.md on discovery abuse):
+// The security rules against discovery abuse (RFC 8314):
 // discovery never sends a password anywhere; the address goes only to the provider's own
 // autoconfig URL (and not even there with Options.OmitAddress); plaintext is never chosen by
 // Result.Best; a result that came over plain HTTP, or that names a host outside the address's
@@ -23,11 +25,13 @@
 package discover
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -59,6 +63,7 @@ const (
 	SourceAutoconfigWellKnown = "autoconfig-wellknown" // https://<domain>/.well-known/autoconfig/…
 	SourceAutoconfigHTTP      = "autoconfig-http"      // http://autoconfig.<domain>/…, flagged
 	SourceBuiltin             = "builtin"              // Postfach's own provider table
+	SourceISPDB               = "ispdb"                // Thunderbird's ISPDB, by domain
 	SourceSRV                 = "srv"                  // RFC 6186 SRV records
 	SourceMX                  = "mx"                   // built-in entry or autoconfig of the MX provider
 	SourceGuess               = "guess"                // probed host names
@@ -71,6 +76,8 @@ const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultProbeTimeout = 4 * time.Second
 	DefaultMaxProbes    = 8
+	// DefaultISPDBURL is Thunderbird's ISPDB service; the domain is appended.
+	DefaultISPDBURL = "https://autoconfig.thunderbird.net/v1.1/"
 )
 
 // Errors Discover returns; match them with errors.Is.
@@ -121,7 +128,7 @@ type Options struct {
 	// DefaultMaxProbes.
 	MaxProbes int
 	// Sources restricts discovery to the named sources: "autoconfig" (all three autoconfig
-	// URLs), "builtin", "srv", "mx", "guess". Nil means all of them.
+	// URLs), "builtin", "ispdb", "srv", "mx", "guess". Nil means all of them.
 	Sources []string
 	// OmitAddress keeps the address out of the autoconfig.<domain> request (Thunderbird sends
 	// it, so that providers can answer per user; some users prefer not to).
@@ -129,10 +136,13 @@ type Options struct {
 	// NoHTTPFallback skips the plain-HTTP autoconfig request that is otherwise tried when
 	// neither HTTPS URL produced a document.
 	NoHTTPFallback bool
+	// ISPDBURL is the base URL of Thunderbird's ISPDB; the domain is appended. It must be
+	// https. Empty means DefaultISPDBURL; tests point it at a local server.
+	ISPDBURL string
 }
 
 // sourceGroups are the names Options.Sources accepts.
-var sourceGroups = []string{SourceAutoconfig, SourceBuiltin, SourceSRV, SourceMX, SourceGuess}
+var sourceGroups = []string{SourceAutoconfig, SourceBuiltin, SourceISPDB, SourceSRV, SourceMX, SourceGuess}
 
 // Discover asks every enabled source for the incoming servers of address and returns them
 // ranked, with a log of what each source answered. The password is never needed or sent.
@@ -173,6 +183,7 @@ type settings struct {
 	sources        map[string]bool
 	omitAddress    bool
 	noHTTPFallback bool
+	ispdbURL       string
 }
 
 func newSettings(opts *Options) (*settings, error) {
@@ -184,7 +195,11 @@ func newSettings(opts *Options) (*settings, error) {
 		resolver: o.Resolver, dialer: o.Dialer, tls: o.TLS,
 		timeout: o.Timeout, probeTimeout: o.ProbeTimeout, maxProbes: o.MaxProbes,
 		omitAddress: o.OmitAddress, noHTTPFallback: o.NoHTTPFallback,
-		sources: map[string]bool{},
+		ispdbURL: cmp.Or(o.ISPDBURL, DefaultISPDBURL),
+		sources:  map[string]bool{},
+	}
+	if u, err := url.Parse(s.ispdbURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("ISPDB URL %q is not an https URL", s.ispdbURL)
 	}
 	if s.resolver == nil {
 		s.resolver = net.DefaultResolver
@@ -235,6 +250,7 @@ func (r *run) askSources(ctx context.Context) {
 	}
 	start(SourceAutoconfig, r.autoconfigSource)
 	start(SourceBuiltin, r.builtinSource)
+	start(SourceISPDB, r.ispdbSource)
 	start(SourceSRV, r.srvSource)
 	start(SourceMX, r.mxSource)
 	start(SourceGuess, r.guessSource)

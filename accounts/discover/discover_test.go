@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/postfach/postfach/accounts"
 )
 
 // TestDiscoverAllSources asks every source for one domain and checks that each shows up in
@@ -138,7 +140,7 @@ func TestBuiltinTable(t *testing.T) {
 			mx[d] = p.Name
 		}
 		for _, s := range p.Servers {
-			if !validHostname(s.Host) || s.Security != SecurityTLS || (s.Port != 993 && s.Port != 995) {
+			if !accounts.ValidHostname(s.Host) || s.Security != SecurityTLS || (s.Port != 993 && s.Port != 995) {
 				t.Errorf("%s: server %+v", p.Name, s)
 			}
 			if checkPlaceholders(s.Username) != nil {

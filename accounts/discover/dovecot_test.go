@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestGuessDovecot probes a real Dovecot (implicit TLS and STARTTLS, IMAP and POP3) with the

@@ -148,8 +148,8 @@ func TestAutoconfigRedirects(t *testing.T) {
 	}
 }
 
-// TestAutoconfigCrossDomain: a document naming a host outside the domain (rule 27's
-// mail.attacker.example) is kept, but needs confirmation and ranks after same-domain hosts.
+// TestAutoconfigCrossDomain: a document naming a host outside the domain
+// (mail.attacker.example) is kept, but needs confirmation and ranks after same-domain hosts.
 func TestAutoconfigCrossDomain(t *testing.T) {
 	e := newEnv(t)
 	e.doc("autoconfig.example.com", configPath, docFor("mail.attacker.example", "pop.example.com", "SSL"))

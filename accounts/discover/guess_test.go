@@ -73,8 +73,8 @@ func TestGuessSTARTTLS(t *testing.T) {
 	}
 }
 
-// TestGuessRefusals covers rule 27's downgrade cases and servers that are not what they
-// seem: none of them may become a candidate, and Discover reports ErrNotFound.
+// TestGuessRefusals covers the downgrade cases of the security rules (discover.go) and
+// servers that are not what they seem: none of them may become a candidate, and Discover reports ErrNotFound.
 func TestGuessRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -6,8 +6,10 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
 )
 
@@ -53,7 +55,7 @@ func (r *run) mxSource(ctx context.Context) {
 			r.addLog(LogEntry{Source: SourceMX, Target: target, Duration: took, Result: `null MX ("."): the domain receives no mail`})
 			return
 		}
-		if !validHostname(host) || i >= maxMXHosts {
+		if !accounts.ValidHostname(host) || i >= maxMXHosts {
 			continue
 		}
 		hosts = append(hosts, host)
@@ -83,10 +85,16 @@ func (r *run) mxSource(ctx context.Context) {
 			r.addLog(LogEntry{Source: SourceMX, Target: l.domain, Result: "built-in entry " + p.Name + ": " + describe(fs)})
 			continue
 		}
-		// The provider is not the address's domain, so the address is not sent to it.
+		// The provider is not the address's domain, so the address is not sent to it; the
+		// ISPDB, asked at the same time, gets the provider's domain only.
+		var wg sync.WaitGroup
+		if r.s.sources[SourceISPDB] {
+			r.goSafe(&wg, SourceMX, func() { r.ispdbFetch(ctx, l.domain, SourceMX, via) })
+		}
 		r.fetchAll(ctx, []fetchJob{
 			{source: SourceMX, via: via, url: "https://autoconfig." + l.domain + "/mail/config-v1.1.xml"},
 			{source: SourceMX, via: via, url: "https://" + l.domain + "/.well-known/autoconfig/mail/config-v1.1.xml"},
 		})
+		wg.Wait()
 	}
 }

@@ -13,8 +13,8 @@ import (
 //  1. plaintext last (only shown, never chosen);
 //  2. candidates that need confirmation after all that do not, so that Best only proposes a
 //     server the user has to vouch for when nothing else was found;
-//  3. the source: the provider's HTTPS autoconfig ≈ built-in > SRV > MX-derived > guess >
-//     plain-HTTP autoconfig;
+//  3. the source: the provider's HTTPS autoconfig ≈ built-in ≈ Thunderbird's ISPDB > SRV >
+//     MX-derived > guess > plain-HTTP autoconfig;
 //  4. implicit TLS before STARTTLS (RFC 8314 section 3.3);
 //  5. the order within the source (document order, SRV priority and weight, guess order),
 //     then IMAP before POP3.
@@ -37,6 +37,7 @@ var sourceOrder = map[string]struct{ tier, sub int }{
 	SourceAutoconfig:          {0, 0},
 	SourceAutoconfigWellKnown: {0, 1},
 	SourceBuiltin:             {0, 2},
+	SourceISPDB:               {0, 3},
 	SourceSRV:                 {1, 0},
 	SourceMX:                  {2, 0},
 	SourceGuess:               {3, 0},
@@ -52,6 +53,8 @@ func rank(fs []found, addr emailAddress, mxDomains []string) ([]Candidate, []Log
 	fs = slices.Clone(fs)
 	for i := range fs {
 		flagCandidate(&fs[i], addr.domain, allowed)
+		// SRV and guessing cannot know; a server that nobody describes expects a password.
+		fs[i].Authentication = cmp.Or(fs[i].Authentication, AuthPassword)
 	}
 	slices.SortStableFunc(fs, compareFound)
 
@@ -123,7 +126,7 @@ func compareBool(a, b bool) int {
 }
 
 // logOrder is the order of sources in the log, the order the wizard lists them in.
-var logOrder = []string{SourceAutoconfig, SourceAutoconfigWellKnown, SourceAutoconfigHTTP, SourceBuiltin, SourceSRV, SourceMX, SourceGuess, SourceRank}
+var logOrder = []string{SourceAutoconfig, SourceAutoconfigWellKnown, SourceAutoconfigHTTP, SourceBuiltin, SourceISPDB, SourceSRV, SourceMX, SourceGuess, SourceRank}
 
 // sortLog orders the log by source, then target, so that runs compare and read alike
 // although the sources answered in parallel.

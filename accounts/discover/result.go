@@ -54,6 +54,15 @@ type Candidate struct {
 	// Auth lists the authentication methods an autoconfig document named
 	// ("password-cleartext", "OAuth2", …), when it named any.
 	Auth []string `json:"auth,omitempty"`
+	// Authentication is how the user signs in to this server: AuthPassword, AuthOAuth2
+	// (passwords are refused: the wizard shows "Sign in with …" instead of a password
+	// field) or AuthPasswordOrOAuth2 (either works; the wizard offers both). Sources that
+	// cannot know (SRV, guessing) say AuthPassword.
+	Authentication string `json:"authentication"`
+	// OAuthProvider names the sign-in for AuthOAuth2 and AuthPasswordOrOAuth2 when
+	// Postfach knows it, as the accounts/oauth package names providers ("microsoft",
+	// "google"); empty otherwise.
+	OAuthProvider string `json:"oauth_provider,omitempty"`
 	// Notes are the provider's hints in English (app passwords, settings to switch on).
 	Notes []string `json:"notes,omitempty"`
 	// AlsoFoundBy names the other sources that suggested the same protocol, host and port.
@@ -61,6 +70,13 @@ type Candidate struct {
 	// Rank is the position in Result.Candidates, starting at 1.
 	Rank int `json:"rank"`
 }
+
+// Values of Candidate.Authentication.
+const (
+	AuthPassword         = "password"
+	AuthOAuth2           = "oauth2"
+	AuthPasswordOrOAuth2 = "password-or-oauth2"
+)
 
 // Reasons a candidate needs confirmation, for Candidate.ConfirmCodes.
 const (

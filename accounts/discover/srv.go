@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
 )
 
@@ -71,7 +72,7 @@ func (r *run) lookupSRV(ctx context.Context, service, protocol, security string)
 	var skipped []string
 	for _, rec := range recs {
 		host := normalizeHost(rec.Target)
-		if !validHostname(host) || rec.Port == 0 {
+		if !accounts.ValidHostname(host) || rec.Port == 0 {
 			skipped = append(skipped, fmt.Sprintf("%s:%d", short(rec.Target), rec.Port))
 			continue
 		}

@@ -12,7 +12,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 )
+
+// DefaultTimeout is how long a server may stay silent before it counts as ErrTimeout,
+// when the caller sets no timeout of its own: the one default of every protocol client
+// and of the connection options (connect.Options).
+const DefaultTimeout = 60 * time.Second
 
 // Sentinel errors for conditions callers act on.
 var (

@@ -43,7 +43,7 @@ func (s Security) String() string {
 }
 
 // DefaultTimeout is used when Options.Timeout is zero or negative.
-const DefaultTimeout = 60 * time.Second
+const DefaultTimeout = mailerr.DefaultTimeout
 
 // Dialer opens the TCP connection. *net.Dialer satisfies it; tests and fault-injecting
 // proxies provide their own.

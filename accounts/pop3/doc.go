@@ -8,7 +8,7 @@
 // Why our own client: the Go POP3 libraries we measured corrupt messages (no
 // dot-unstuffing, line breaks inserted into long lines, a '.' at a buffer boundary read as
 // the end of the message), have no STLS, no per-command timeouts and buffer whole
-// messages (see notes/protocol-libs.md). A backup tool must store exactly what the server
+// messages (docs/decisions.md section 1). A backup tool must store exactly what the server
 // sent.
 //
 // The rules this package enforces, so that callers cannot get them wrong:

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestDovecot runs the client against a real Dovecot (skipped if it is not installed):

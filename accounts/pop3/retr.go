@@ -57,7 +57,7 @@ func (c *Client) Retr(ctx context.Context, num int, w io.Writer) (int64, error) 
 }
 
 // retrWindow is how many RETR commands RetrAll keeps in flight with PIPELINING: the
-// window measured in notes/performance.md (twice as fast as one at a time on loopback,
+// window measured against Dovecot (twice as fast as one at a time on loopback,
 // far more over a real network). 64 commands are well under 1 KiB, far below any socket
 // buffer, so writing them ahead cannot deadlock against a server busy sending replies.
 const retrWindow = 64

@@ -10,7 +10,7 @@ import (
 // maxSessionBytes caps what one session reads from the server. A quota poll needs a few
 // KiB (a LIST of thousands of folders stays far below 1 MiB); go-imap, however, reads a
 // literal of any announced length into memory, so without a cap a hostile server could
-// make the tray app allocate gigabytes before the deadline hits (reliability rule 30).
+// make the tray app allocate gigabytes before the deadline hits.
 const maxSessionBytes = 16 << 20
 
 // errTooMuchData is recorded when the server exceeds maxSessionBytes.

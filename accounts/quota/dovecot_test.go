@@ -11,12 +11,12 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
-// Integration tests against a private Dovecot 2.3 (see accounts/dovecottest): the quota and
+// Integration tests against a private Dovecot 2.3 (see internal/testkit/dovecottest): the quota and
 // folder sizes must equal what Dovecot itself reports, over implicit TLS and STARTTLS,
 // with the certificate trusted by CA or by pin.
 
@@ -95,10 +95,11 @@ func TestDovecot(t *testing.T) {
 		})
 
 		t.Run("pinned/"+e.security, func(t *testing.T) {
-			caps, state, err := Check(ctx, e.addr, u.Name, pass, opts(e.security, &trust.Options{PinnedSHA256: srv.CertSHA256}))
+			rep, state, err := Check(ctx, e.addr, u.Name, pass, opts(e.security, &trust.Options{PinnedSHA256: srv.CertSHA256}))
 			if err != nil {
 				t.Fatal(err)
 			}
+			caps := rep.Caps
 			if state == nil || state.Version < tls.VersionTLS12 || trust.Fingerprint(state.PeerCertificates[0]) != srv.CertSHA256 {
 				t.Errorf("TLS state %+v", state)
 			}

@@ -16,7 +16,7 @@ const fuzzTimeout = 500 * time.Millisecond
 // FuzzQuotaResponse plays a hostile server: after a canned greeting and login, whatever
 // the fuzzer chose is the answer to GETQUOTAROOT and to LIST. Fetch must neither panic
 // nor overrun its deadline, must not leak the password into an error, and any Report it
-// returns must be sane (reliability rule 30).
+// returns must be sane.
 func FuzzQuotaResponse(f *testing.F) {
 	for _, tt := range quotaAnswerTests {
 		f.Add([]byte(tt.resp), []byte(defaultResponses["LIST"]))

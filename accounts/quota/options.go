@@ -24,11 +24,6 @@ const (
 	SecurityNone = "none"
 )
 
-// DefaultTimeout bounds a whole Fetch or Check (connect, TLS, login, every command,
-// logout) when Options.Timeout is zero. A quota poll that takes longer is better
-// reported as "server timed out" than left hanging in the tray.
-const DefaultTimeout = 60 * time.Second
-
 // Dialer opens the TCP connection. *net.Dialer implements it; tests pass a fake that
 // returns one end of a net.Pipe.
 type Dialer interface {
@@ -36,7 +31,7 @@ type Dialer interface {
 }
 
 // Options says how to reach the server. A nil *Options is the same as the zero value:
-// implicit TLS verified against the system roots, DefaultTimeout, a net.Dialer.
+// implicit TLS verified against the system roots, mailerr.DefaultTimeout, a net.Dialer.
 type Options struct {
 	// Security is SecurityTLS (also used when empty), SecurityStartTLS or SecurityNone.
 	Security string
@@ -47,8 +42,9 @@ type Options struct {
 	// AllowPlaintext is the user's explicit opt-in to SecurityNone. Without it a plain
 	// connection fails with mailerr.ErrPlaintextRefused before anything is dialled.
 	AllowPlaintext bool
-	// Timeout bounds the whole session, from dialling to logout. Zero means
-	// DefaultTimeout.
+	// Timeout bounds the whole session, from dialling to logout: a quota poll that takes
+	// longer is better reported as "server timed out" than left hanging in the tray. Zero
+	// means mailerr.DefaultTimeout.
 	Timeout time.Duration
 	// Dialer opens the TCP connection. Nil means a net.Dialer with a 15 s connect
 	// timeout (the session deadline still applies on top).
@@ -89,7 +85,7 @@ func resolve(addr string, opts *Options) (*resolved, error) {
 		return nil, fmt.Errorf("imap %s: %w", addr, err)
 	}
 	if r.timeout <= 0 {
-		r.timeout = DefaultTimeout
+		r.timeout = mailerr.DefaultTimeout
 	}
 	if r.dialer == nil {
 		r.dialer = &net.Dialer{Timeout: defaultConnectTimeout}

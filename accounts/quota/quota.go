@@ -5,11 +5,11 @@
 // app polling untrusted servers needs on top:
 //
 //   - STARTTLS is enforced, done by this package before go-imap takes over, and refused
-//     with mailerr.ErrStartTLSRefused on any deviation, always before LOGIN (RFC 2595,
-//     reliability rules 24 and 25; see starttls.go for why go-imap's own is not used).
+//     with mailerr.ErrStartTLSRefused on any deviation, always before LOGIN (RFC 2595;
+//     see starttls.go for why go-imap's own is not used).
 //   - Every session has one deadline that covers dialling, TLS, each command and LOGOUT,
 //     and a cap on the bytes read, so a stalling or flooding server cannot hang or bloat
-//     the app (rule 30).
+//     the app.
 //   - Quota values are normalised: STORAGE arrives in units of 1024 octets (RFC 9208
 //     section 5.1) and is reported in bytes, saturating instead of overflowing; a server
 //     without quota, or a limit of 0, is "unknown", never 0 %.
@@ -32,28 +32,48 @@ import (
 // without quota support is not an error: the Report says Supported == false. Errors
 // match the mailerr sentinels; the connection is always closed before Fetch returns.
 func Fetch(ctx context.Context, addr, user, pass string, opts *Options, withFolders bool) (*Report, error) {
+	r, _, err := session(ctx, addr, user, pass, opts, withFolders, false)
+	return r, err
+}
+
+// Check is the account wizard's connection test: connect, TLS (verified as opts say),
+// LOGIN, capabilities, quota, LOGOUT, in one session. It returns the report (with the
+// capabilities announced after login) and the TLS state (nil on a plaintext connection)
+// so the wizard can show what was negotiated. Unlike Fetch, a failed LOGOUT fails it.
+func Check(ctx context.Context, addr, user, pass string, opts *Options) (*Report, *tls.ConnectionState, error) {
+	return session(ctx, addr, user, pass, opts, false, true)
+}
+
+// session runs one logged-in session for Fetch and Check.
+func session(ctx context.Context, addr, user, pass string, opts *Options, withFolders, strictLogout bool) (*Report, *tls.ConnectionState, error) {
 	s, err := Connect(ctx, addr, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer s.Close() // a failed LOGOUT does not spoil data already read
+	defer s.Close() // idempotent; a failed LOGOUT does not spoil data already read
 	if err := s.Login(user, pass); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &Report{Caps: s.Caps()}
+	state := s.TLS()
 	roots, err := s.Quota()
 	if err != nil && !quotaUnknown(err) {
-		return nil, err
+		return nil, nil, err
 	}
 	if err == nil {
 		r.Supported, r.Roots = true, roots
 	}
 	if withFolders {
 		if r.Folders, err = s.Folders(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return r, nil
+	if strictLogout {
+		if err := s.Close(); err != nil {
+			return r, state, err
+		}
+	}
+	return r, state, nil
 }
 
 // quotaUnknown reports whether a Quota error means "show unknown" rather than "the
@@ -62,23 +82,4 @@ func Fetch(ctx context.Context, addr, user, pass string, opts *Options, withFold
 func quotaUnknown(err error) bool {
 	var se *mailerr.ServerError
 	return errors.Is(err, mailerr.ErrQuotaUnsupported) || errors.As(err, &se)
-}
-
-// Check is the account wizard's connection test: connect, TLS (verified as opts say),
-// LOGIN, capabilities, LOGOUT. It returns the capabilities announced after login and the
-// TLS state (nil on a plaintext connection) so the wizard can show what was negotiated.
-func Check(ctx context.Context, addr, user, pass string, opts *Options) (caps []string, state *tls.ConnectionState, err error) {
-	s, err := Connect(ctx, addr, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.Login(user, pass); err != nil {
-		_ = s.Close()
-		return nil, nil, err
-	}
-	caps, state = s.Caps(), s.TLS()
-	if err := s.Close(); err != nil {
-		return caps, state, err
-	}
-	return caps, state, nil
 }

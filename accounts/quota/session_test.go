@@ -16,13 +16,16 @@ import (
 
 const okGreeting = "* OK Fake IMAP ready"
 
+// TestCheckImplicitTLS checks the connection test: one session that logs in, reads the
+// quota and logs out.
 func TestCheckImplicitTLS(t *testing.T) {
 	f := newFake(okGreeting, nil)
 	f.implicitTLS = true
-	caps, state, err := Check(context.Background(), fakeAddr, "alice", fakePass, f.options(SecurityTLS))
+	rep, state, err := Check(context.Background(), fakeAddr, "alice", fakePass, f.options(SecurityTLS))
 	if err != nil {
 		t.Fatal(err)
 	}
+	caps := rep.Caps
 	if state == nil || len(state.PeerCertificates) == 0 || state.ServerName != fakeHost {
 		t.Errorf("TLS state = %+v", state)
 	}
@@ -30,7 +33,7 @@ func TestCheckImplicitTLS(t *testing.T) {
 		t.Errorf("caps = %q, want the sorted post-login set", caps)
 	}
 	f.wait(t)
-	if cmds := f.commands(); !slices.Equal(cmds, []string{"CAPABILITY@tls", "LOGIN@tls", "LOGOUT@tls"}) {
+	if cmds := f.commands(); !slices.Equal(cmds, []string{"CAPABILITY@tls", "LOGIN@tls", "GETQUOTAROOT@tls", "LOGOUT@tls"}) {
 		t.Errorf("client sent %q", cmds)
 	}
 }
@@ -256,7 +259,7 @@ var quotaAnswerTests = []struct {
 	},
 }
 
-// Reliability rule 30: odd but parseable answers give a sensible report; unparseable
+// Odd but parseable answers give a sensible report; unparseable
 // ones end the session with ErrProtocol (the bar then shows "unknown").
 func TestQuotaAnswers(t *testing.T) {
 	tests := quotaAnswerTests
@@ -451,7 +454,7 @@ func TestOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.security != SecurityTLS || r.timeout != DefaultTimeout || r.tlsConfig.ServerName != "imap.example.org" ||
+	if r.security != SecurityTLS || r.timeout != mailerr.DefaultTimeout || r.tlsConfig.ServerName != "imap.example.org" ||
 		r.tlsConfig.MinVersion < 0x0303 {
 		t.Errorf("nil options resolved to %+v", r)
 	}

@@ -14,7 +14,7 @@ import (
 
 // We do the plaintext half of STARTTLS ourselves instead of calling imapclient.DialStartTLS.
 // go-imap v2.0.0-beta.8 never lets injected plaintext through, but it does not refuse the
-// way Postfach must (reliability rules 24 and 25):
+// way Postfach must (RFC 2595, RFC 8314: no credential before encryption):
 //
 //   - it sends STARTTLS without reading the greeting or the capabilities, so a server
 //     without STARTTLS, or a PREAUTH greeting, surfaces as a bare "imap: BAD ..." or

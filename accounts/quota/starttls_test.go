@@ -10,8 +10,8 @@ import (
 	"github.com/postfach/postfach/accounts/mailerr"
 )
 
-// Reliability rules 24 and 25: every way a server (or a man in the middle) can avoid
-// encryption must stop the session before any credential is sent.
+// Every way a server (or a man in the middle) can avoid encryption must stop the session
+// before any credential is sent.
 func TestStartTLSRefused(t *testing.T) {
 	tests := []struct {
 		name      string

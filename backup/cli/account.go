@@ -6,8 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/secrets"
-	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/service"
 )
 
 func accountAdd(args []string, env *Env) int {
@@ -79,24 +78,16 @@ func accountAdd(args []string, env *Env) int {
 	if a.Security == accounts.None {
 		fmt.Fprintln(env.Stderr, "postfach: warning: this account uses no encryption; the password and all mail cross the network readable")
 	}
-	// Save the password first: an account without its password in the keyring is
-	// unusable, while an orphan keyring entry is harmless and removed on failure.
-	a.Normalize()
-	if err := a.Validate(); err != nil {
-		return fail(env, err)
-	}
-	ctx := context.Background()
-	if err := secrets.Set(ctx, a.ID, pw); err != nil {
-		return fail(env, err)
-	}
-	added, err := env.Store.Add(a)
+	added, err := env.service().Add(context.Background(), a, pw)
 	if err != nil {
-		_ = secrets.Delete(ctx, a.ID)
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "Added %s account %q (%s).\n", added.Protocol, added.Name, added.Email)
 	if added.Backup != nil {
 		fmt.Fprintf(env.Stdout, "Backups: %s into %s, %s.\n", added.Backup.Schedule, added.Backup.Dir, added.Backup.Retention)
+		if same, known := service.OnSystemDisk(added.Backup.Dir); same && known {
+			fmt.Fprintln(env.Stderr, "postfach: warning: the backup folder is on the system disk; if that disk fails, the backup fails with it. A second drive is safer.")
+		}
 	}
 	fmt.Fprintf(env.Stdout, "Test it with: postfach test %q\n", added.Name)
 	return ExitOK
@@ -146,17 +137,16 @@ func accountRemove(args []string, env *Env) int {
 	if len(pos) != 1 {
 		return usageError(env, "account remove needs exactly one account name")
 	}
-	a, err := env.Store.Remove(pos[0])
+	r, err := env.service().Remove(context.Background(), pos[0], service.RemoveOptions{KeepPassword: *keepPW})
 	if err != nil {
 		return fail(env, err)
 	}
-	if !*keepPW {
-		if err := secrets.Delete(context.Background(), a.ID); err != nil {
-			fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(err))
-		}
+	a := r.Account
+	if r.PasswordErr != nil {
+		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(r.PasswordErr))
 	}
-	if err := backup.Forget(env.Store.StateDir(), a.ID); err != nil {
-		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", err)
+	if r.HistoryErr != nil {
+		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", r.HistoryErr)
 	}
 	fmt.Fprintf(env.Stdout, "Removed account %q.\n", a.Name)
 	if a.Backup != nil {

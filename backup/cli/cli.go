@@ -1,6 +1,7 @@
 // Package cli is Postfach's headless command line: account management, connection tests,
-// backups, verification, quota and server discovery, all without a display. The desktop
-// app and the CLI share every piece of logic below this package.
+// backups, verification, quota and server discovery, all without a display. It is a thin
+// face over the account service (backup/service), which the desktop app uses too: this
+// package parses flags and prints; the service does the work.
 package cli
 
 import (
@@ -14,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/backup/service"
 )
 
 // Exit codes.
@@ -33,6 +36,16 @@ type Env struct {
 	Roots *x509.CertPool
 	// Terminal says whether Stderr is a terminal, for live progress lines.
 	Terminal bool
+
+	svc *service.Service // built from Store and Roots on first use
+}
+
+// service returns the account service every command goes through.
+func (env *Env) service() *service.Service {
+	if env.svc == nil {
+		env.svc = service.New(env.Store, &service.Options{Conn: &connect.Options{Roots: env.Roots}})
+	}
+	return env.svc
 }
 
 // Main runs the command line with args (without the program name) and returns the exit
@@ -153,7 +166,7 @@ func parseAccounts(fs *flag.FlagSet, args []string, env *Env, keep func(accounts
 // name is given.
 func selectAccounts(env *Env, names []string, keep func(accounts.Account) bool) ([]accounts.Account, error) {
 	if len(names) == 0 {
-		all, err := env.Store.List()
+		all, err := env.service().List()
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +180,7 @@ func selectAccounts(env *Env, names []string, keep func(accounts.Account) bool) 
 	}
 	var out []accounts.Account
 	for _, n := range names {
-		a, err := env.Store.Get(n)
+		a, err := env.service().Get(n)
 		if err != nil {
 			return nil, err
 		}

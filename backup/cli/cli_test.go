@@ -11,7 +11,8 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 type cliRun struct {
@@ -93,6 +94,9 @@ func TestEndToEndAgainstDovecot(t *testing.T) {
 		"--password-stdin", "--backup-dir", backupDir, "--keep-days", "30")
 	if r.code != 0 {
 		t.Fatalf("add pop3: %+v", r)
+	}
+	if same, known := service.OnSystemDisk(backupDir); strings.Contains(r.stderr, "system disk") != (same && known) {
+		t.Errorf("system disk %v (known %v), but stderr %q", same, known, r.stderr)
 	}
 	r = runCLI(t, env, "imap-secret", "account", "add", "--name", "Work", "--email", "cliimap@example.org",
 		"--protocol", "imap", "--host", srv.Host, "--port", strconv.Itoa(srv.IMAPPort), "--security", "starttls",

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/quota"
-	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -30,17 +28,13 @@ func testCmd(args []string, env *Env) int {
 	if len(pos) != 1 {
 		return usageError(env, "test needs exactly one account name")
 	}
-	a, err := env.Store.Get(pos[0])
+	a, err := env.service().Get(pos[0])
 	if err != nil {
 		return fail(env, err)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	pw, err := secrets.Get(ctx, a.ID)
-	if err != nil {
-		return fail(env, err)
-	}
-	rep, err := connect.Test(ctx, a, pw, &connect.Options{Roots: env.Roots, Timeout: 30 * time.Second})
+	rep, err := env.service().Test(ctx, a, "")
 	if err != nil {
 		return fail(env, err)
 	}
@@ -117,22 +111,16 @@ func backupCmd(args []string, env *Env) int {
 }
 
 func backupOne(ctx context.Context, env *Env, a accounts.Account, show bool) (*backup.Result, error) {
-	res := &backup.Result{AccountID: a.ID, Account: a.Name}
-	if a.Backup != nil {
-		res.Dir = a.Backup.Dir
-	}
-	pw, err := secrets.Get(ctx, a.ID)
-	if err != nil {
-		res.Err = err.Error()
-		return res, err
-	}
-	opts := &backup.Options{StateDir: env.Store.StateDir(), Roots: env.Roots}
+	var progress func(backup.Progress)
 	if show && env.Terminal {
-		opts.Progress = progressPrinter(env, a.Name)
+		progress = progressPrinter(env, a.Name)
 	}
-	res, err = backup.Run(ctx, a, pw, opts)
-	if opts.Progress != nil {
+	res, err := env.service().Backup(ctx, a.ID, progress)
+	if progress != nil {
 		fmt.Fprint(env.Stderr, "\r\033[K")
+	}
+	if res == nil { // the account vanished since it was listed
+		res = &backup.Result{AccountID: a.ID, Account: a.Name, Err: err.Error()}
 	}
 	return res, err
 }
@@ -177,7 +165,7 @@ func verifyCmd(args []string, env *Env) int {
 	exit := ExitOK
 	out := []verifyJSON{}
 	for _, a := range accts {
-		rep, err := backup.Verify(ctx, a, &backup.Options{StateDir: env.Store.StateDir()})
+		rep, err := env.service().Verify(ctx, a.ID)
 		v := verifyJSON{VerifyReport: rep}
 		if err != nil {
 			v.Error = err.Error()
@@ -241,7 +229,7 @@ func quotaCmd(args []string, env *Env) int {
 	out := []quotaJSON{}
 	for _, a := range accts {
 		q := quotaJSON{Account: a.Name, Resources: []resourceJSON{}}
-		rep, err := fetchQuota(ctx, env, a, *folders)
+		rep, err := env.service().Quota(ctx, a.ID, *folders)
 		if err != nil {
 			exit = ExitFail
 			q.Error = err.Error()
@@ -269,14 +257,6 @@ func quotaCmd(args []string, env *Env) int {
 		printJSON(env.Stdout, out)
 	}
 	return exit
-}
-
-func fetchQuota(ctx context.Context, env *Env, a accounts.Account, folders bool) (*quota.Report, error) {
-	pw, err := secrets.Get(ctx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	return connect.Quota(ctx, a, pw, folders, &connect.Options{Roots: env.Roots})
 }
 
 func printQuota(env *Env, a accounts.Account, rep *quota.Report) {
@@ -318,7 +298,7 @@ func discoverCmd(args []string, env *Env) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	res, err := discover.Discover(ctx, pos[0], nil)
+	res, err := env.service().Discover(ctx, pos[0])
 	if err != nil && res == nil {
 		return fail(env, err)
 	}

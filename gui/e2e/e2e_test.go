@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/secrets"
+	"github.com/postfach/postfach/internal/testkit/desktop"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 func TestMain(m *testing.M) {
-	if ok, err := RunHelper(secrets.Set); ok {
+	if ok, err := desktop.RunHelper(secrets.Set); ok {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			os.Exit(1)
@@ -35,8 +36,8 @@ func TestMain(m *testing.M) {
 // TestWizardAppears starts the app with no account: the wizard must open by itself,
 // and SIGTERM must quit cleanly.
 func TestWizardAppears(t *testing.T) {
-	Skip(t)
-	s := Start(t, Options{Binary: binary(t)})
+	desktop.Skip(t)
+	s := desktop.Start(t, desktop.Options{Binary: binary(t)})
 	s.WaitWindow("set up a mail account", 30*time.Second)
 	time.Sleep(time.Second) // let the first frame render
 	s.Screenshot("wizard")
@@ -48,7 +49,7 @@ func TestWizardAppears(t *testing.T) {
 // land in the backup folder and the "Backup finished" notification must cross the bus,
 // in English and in German.
 func TestScheduledPOP3Backup(t *testing.T) {
-	Skip(t)
+	desktop.Skip(t)
 	for _, tt := range []struct{ lang, title, body, quota string }{
 		{"en_US.UTF-8", "Backup finished", "Office: 3 new messages saved", "Mailbox Shared is filling up"},
 		{"de_DE.UTF-8", "Sicherung abgeschlossen", "Office: 3 neue Nachrichten gesichert", "Postfach Shared wird voll"},
@@ -90,12 +91,12 @@ func scheduledBackup(t *testing.T, lang, title, body, quotaTitle string) {
 		t.Fatal(err)
 	}
 
-	s := Start(t, Options{
+	s := desktop.Start(t, desktop.Options{
 		Binary:  binary(t),
 		Home:    home,
 		Lang:    lang,
 		Env:     []string{"POSTFACH_SCHEDULER_START_DELAY=2s"},
-		Prepare: [][]string{SetPasswordCommand(acct.ID, "dovecot-secret"), SetPasswordCommand(shared.ID, "bob-secret")},
+		Prepare: [][]string{desktop.SetPasswordCommand(acct.ID, "dovecot-secret"), desktop.SetPasswordCommand(shared.ID, "bob-secret")},
 	})
 	s.WaitWindow("^Postfach$", 30*time.Second)
 	log := s.WaitNotification(title, 60*time.Second)
@@ -118,7 +119,7 @@ var binDir, built string
 // binary builds postfach once per test run.
 func binary(t *testing.T) string {
 	if built == "" {
-		built = Build(t, binDir)
+		built = desktop.Build(t, binDir)
 	}
 	return built
 }

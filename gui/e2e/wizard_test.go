@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/desktop"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // Screen positions in the 860×720 main window, which sits at (0,0) because Xvfb has no
@@ -34,12 +35,12 @@ const (
 // exactly that certificate, the backup page with its defaults, saving. The first backup
 // must then run, land in the backup folder and be announced on the bus.
 func TestWizardPOP3Setup(t *testing.T) {
-	Skip(t)
+	desktop.Skip(t)
 	srv := dovecottest.Start(t)
 	user := srv.AddUser(t, "anna", "secret", 0)
 	user.Deliver(t, []byte("From: a@example.org\r\nSubject: hello\r\n\r\nfirst\r\n"))
 	home := t.TempDir()
-	s := Start(t, Options{Binary: binary(t), Home: home, Env: []string{"HOME=" + home}})
+	s := desktop.Start(t, desktop.Options{Binary: binary(t), Home: home, Env: []string{"HOME=" + home}})
 	s.WaitWindow("set up a mail account", 30*time.Second)
 	time.Sleep(time.Second)
 

@@ -1,7 +1,7 @@
-// Package realcore implements gui.Core with Postfach's core packages: the account store,
-// the keyring, discovery, connection tests, IMAP quota and the POP3 backup engine.
+// Package realcore implements gui.Core with Postfach's account service (backup/service):
+// it only converts between the GUI's types and the service's.
 //
-// It is the only place where the desktop app meets those packages, so the GUI itself
+// It is the only place where the desktop app meets the core packages, so the GUI itself
 // stays testable with a fake and never speaks a mail protocol. Every method may block
 // (network, disk, keyring); the GUI calls them off its UI thread.
 package realcore
@@ -10,88 +10,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/quota"
-	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/service"
 	"github.com/postfach/postfach/gui"
 )
 
 // Core is the real gui.Core.
 type Core struct {
-	store *accounts.Store
-	// ConnectOptions tunes connection tests, quota reads and backups (nil: system roots,
-	// default timeouts). Tests with a private CA set Roots.
-	ConnectOptions *connect.Options
-	// DiscoverOptions tunes discovery (nil: all sources, default timeouts).
-	DiscoverOptions *discover.Options
+	svc *service.Service
 }
 
 var _ gui.Core = (*Core)(nil)
 
-// New returns the Core for a store.
-func New(store *accounts.Store) *Core {
-	return &Core{store: store}
+// New returns the Core for a store, with system roots and default timeouts.
+func New(store *accounts.Store) *Core { return NewWithOptions(store, nil) }
+
+// NewWithOptions returns the Core for a store with the service options opts (tests with
+// a private CA set opts.Conn.Roots).
+func NewWithOptions(store *accounts.Store, opts *service.Options) *Core {
+	return &Core{svc: service.New(store, opts)}
 }
 
 // ListAccounts implements gui.Core.
-func (c *Core) ListAccounts() ([]accounts.Account, error) { return c.store.List() }
+func (c *Core) ListAccounts() ([]accounts.Account, error) { return c.svc.List() }
 
-// AddAccount stores the account, then its password; if the keyring refuses the
-// password, the account is removed again so that no account without password remains.
+// AddAccount implements gui.Core; see service.Service.Add for the rollback rule.
 func (c *Core) AddAccount(ctx context.Context, a accounts.Account, password string) (accounts.Account, error) {
-	saved, err := c.store.Add(a)
-	if err != nil {
-		return accounts.Account{}, err
-	}
-	if err := secrets.Set(ctx, saved.ID, password); err != nil {
-		if _, rmErr := c.store.Remove(saved.ID); rmErr != nil {
-			err = errors.Join(err, rmErr)
-		}
-		return accounts.Account{}, err
-	}
-	return saved, nil
+	return c.svc.Add(ctx, a, password)
 }
 
-// UpdateAccount stores a new password first (if given): when the keyring fails,
-// nothing has changed yet.
+// UpdateAccount implements gui.Core.
 func (c *Core) UpdateAccount(ctx context.Context, a accounts.Account, password string) error {
-	if password != "" {
-		if err := secrets.Set(ctx, a.ID, password); err != nil {
-			return err
-		}
-	}
-	return c.store.Update(a, false)
+	return c.svc.Update(ctx, a, password)
 }
 
-// RemoveAccount removes the account from the config, then, as asked, its password and
-// its backup folder.
+// RemoveAccount implements gui.Core. Leftovers (a password the keyring would not delete)
+// come back as an error after the account is gone.
 func (c *Core) RemoveAccount(ctx context.Context, id string, keepBackup, keepPassword bool) error {
-	a, err := c.store.Remove(id)
+	r, err := c.svc.Remove(ctx, id, service.RemoveOptions{DeleteBackup: !keepBackup, KeepPassword: keepPassword})
 	if err != nil {
 		return err
 	}
-	var errs []error
-	if !keepPassword {
-		errs = append(errs, secrets.Delete(ctx, a.ID))
-	}
-	errs = append(errs, backup.Forget(c.store.StateDir(), a.ID))
-	if !keepBackup && a.Backup != nil {
-		errs = append(errs, backup.RemoveFolder(a.Backup.Dir))
-	}
-	return errors.Join(errs...)
+	return errors.Join(r.PasswordErr, r.HistoryErr)
 }
 
 // Discover implements gui.Core. A lookup that found nothing still returns its log.
 func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, error) {
-	res, err := discover.Discover(ctx, email, c.DiscoverOptions)
+	res, err := c.svc.Discover(ctx, email)
 	if res == nil {
 		return nil, err
 	}
@@ -118,42 +88,23 @@ func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, erro
 	return d, err
 }
 
-// TestConnection implements gui.Core. An empty password reads the stored one.
+// TestConnection implements gui.Core.
 func (c *Core) TestConnection(ctx context.Context, a accounts.Account, password string) (*gui.ConnReport, error) {
-	a.Normalize()
-	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	if password == "" {
-		pw, err := secrets.Get(ctx, a.ID)
-		if err != nil {
-			return nil, err
-		}
-		password = pw
-	}
-	rep, err := connect.Test(ctx, a, password, c.ConnectOptions)
+	rep, err := c.svc.Test(ctx, a, password)
 	if err != nil {
 		return nil, err
 	}
 	out := &gui.ConnReport{TLSVersion: rep.TLSVersion, CertSHA256: rep.CertSHA256,
 		Capabilities: rep.Capabilities, Warnings: rep.Warnings}
-	if a.Protocol == accounts.IMAP {
-		// The wizard shows the quota right after the test; a failure here is not a
-		// failed test, the overview will try again.
-		if q, err := connect.Quota(ctx, a, password, false, c.ConnectOptions); err == nil {
-			out.Quota = convertQuota(q)
-		}
+	if rep.Quota != nil {
+		out.Quota = convertQuota(rep.Quota)
 	}
 	return out, nil
 }
 
 // Quota implements gui.Core.
 func (c *Core) Quota(ctx context.Context, id string, folders bool) (*gui.QuotaReport, error) {
-	a, password, err := c.withPassword(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	q, err := connect.Quota(ctx, a, password, folders, c.ConnectOptions)
+	q, err := c.svc.Quota(ctx, id, folders)
 	if err != nil {
 		return nil, err
 	}
@@ -176,24 +127,12 @@ func convertQuota(q *quota.Report) *gui.QuotaReport {
 
 // BackupNow implements gui.Core.
 func (c *Core) BackupNow(ctx context.Context, id string, progress func(backup.Progress)) (*backup.Result, error) {
-	a, password, err := c.withPassword(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	opts := &backup.Options{StateDir: c.store.StateDir(), Progress: progress}
-	if c.ConnectOptions != nil {
-		opts.Roots, opts.Timeout = c.ConnectOptions.Roots, c.ConnectOptions.Timeout
-	}
-	return backup.Run(ctx, a, password, opts)
+	return c.svc.Backup(ctx, id, progress)
 }
 
 // Verify implements gui.Core.
 func (c *Core) Verify(ctx context.Context, id string) (*gui.VerifyReport, error) {
-	a, err := c.store.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := backup.Verify(ctx, a, &backup.Options{StateDir: c.store.StateDir()})
+	rep, err := c.svc.Verify(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -201,34 +140,10 @@ func (c *Core) Verify(ctx context.Context, id string) (*gui.VerifyReport, error)
 }
 
 // History implements gui.Core.
-func (c *Core) History(id string) ([]backup.Result, error) {
-	return backup.History(c.store.StateDir(), id)
-}
+func (c *Core) History(id string) ([]backup.Result, error) { return c.svc.History(id) }
 
-// DefaultBackupDir proposes ~/Postfach-Backups/<address>: one folder per account,
-// named so that a user browsing the drive recognises it.
-func (c *Core) DefaultBackupDir(email string) string {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		home = os.TempDir()
-	}
-	name := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
-			return '_'
-		}
-		return r
-	}, strings.ToLower(strings.TrimSpace(email)))
-	return filepath.Join(home, "Postfach-Backups", name)
-}
+// DefaultBackupDir implements gui.Core.
+func (c *Core) DefaultBackupDir(email string) string { return service.DefaultBackupDir(email) }
 
-// OnSystemDisk implements gui.Core; see disk_*.go.
-func (c *Core) OnSystemDisk(path string) (same, known bool) { return onSystemDisk(path) }
-
-func (c *Core) withPassword(ctx context.Context, id string) (accounts.Account, string, error) {
-	a, err := c.store.Get(id)
-	if err != nil {
-		return a, "", err
-	}
-	pw, err := secrets.Get(ctx, a.ID)
-	return a, pw, err
-}
+// OnSystemDisk implements gui.Core.
+func (c *Core) OnSystemDisk(path string) (same, known bool) { return service.OnSystemDisk(path) }

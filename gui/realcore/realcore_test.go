@@ -12,10 +12,11 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestAgainstDovecot runs every Core method the GUI uses against a real server: the
@@ -29,8 +30,8 @@ func TestAgainstDovecot(t *testing.T) {
 	bob.Deliver(t, []byte("Subject: big\r\n\r\n"+strings.Repeat("x", 100_000)+"\r\n"))
 
 	ctx := context.Background()
-	c := New(accounts.OpenStore(t.TempDir()))
-	c.ConnectOptions = &connect.Options{Roots: srv.CertPool}
+	store := accounts.OpenStore(t.TempDir())
+	c := NewWithOptions(store, &service.Options{Conn: &connect.Options{Roots: srv.CertPool}})
 	pop := accounts.Account{Name: "Anna", Email: "anna@example.org", Protocol: accounts.POP3,
 		Host: srv.Host, Port: srv.POP3SPort, Security: accounts.TLS, Username: "anna",
 		Backup: &accounts.BackupPolicy{Dir: filepath.Join(t.TempDir(), "backup"),
@@ -50,8 +51,7 @@ func TestAgainstDovecot(t *testing.T) {
 		t.Fatalf("imap test: %+v %+v %v", rep, rep.Quota, err)
 	}
 	// Without the test CA the certificate is untrusted, with the details the GUI shows.
-	c.ConnectOptions = nil
-	_, err = c.TestConnection(ctx, pop, "pw-anna")
+	_, err = New(store).TestConnection(ctx, pop, "pw-anna")
 	var certErr *trust.CertError
 	if !errors.As(err, &certErr) || certErr.Fingerprint != srv.CertSHA256 {
 		t.Fatalf("untrusted: %v", err)
@@ -122,16 +122,8 @@ func TestAgainstDovecot(t *testing.T) {
 
 func TestDiscoverNothingFound(t *testing.T) {
 	c := New(accounts.OpenStore(t.TempDir()))
-	c.DiscoverOptions = nil
 	d, err := c.Discover(context.Background(), "not an address")
 	if err == nil && d != nil && len(d.Candidates) > 0 {
 		t.Fatalf("found %+v", d)
-	}
-}
-
-func TestDefaultBackupDir(t *testing.T) {
-	t.Setenv("HOME", "/home/anna")
-	if got := New(nil).DefaultBackupDir(" Anna@Example.org "); got != "/home/anna/Postfach-Backups/anna@example.org" {
-		t.Errorf("got %q", got)
 	}
 }

@@ -34,9 +34,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup/cli"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestMain lets the test binary stand in for postfach (LEAKTEST_AS_CLI=1) when the

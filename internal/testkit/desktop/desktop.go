@@ -1,12 +1,14 @@
-// Package e2e runs the real Postfach binary on a virtual display for end-to-end tests:
+// Package desktop runs the real Postfach binary on a virtual display for end-to-end tests
+// (gui/e2e):
 // under Xvfb (xvfb-run), inside a private D-Bus session with an unlocked gnome-keyring
 // (.ci/with-session.sh), with its own POSTFACH_HOME and XDG folders. A Session drives
 // the app with xdotool, takes screenshots with ImageMagick's import, records desktop
 // notifications with dbus-monitor, and can prepare the keyring before the app starts.
 //
-// The tests in this package only run with POSTFACH_E2E=1 (they need those tools and
-// build the cgo binary); `make e2e` is the intended entry point.
-package e2e
+// The tests using it only run with POSTFACH_E2E=1 (they need those tools and build the
+// cgo binary); `make test` sets it and provides the session. It is a test kit, not part
+// of the product, so it lives under internal/testkit.
+package desktop
 
 import (
 	"bytes"

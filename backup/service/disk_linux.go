@@ -1,4 +1,4 @@
-package realcore
+package service
 
 import (
 	"bufio"
@@ -9,12 +9,13 @@ import (
 	"syscall"
 )
 
-// onSystemDisk tells whether path lives on the same physical disk as "/". Two
+// OnSystemDisk tells whether path (or its nearest existing parent) lives on the same
+// physical disk as "/"; known is false when that cannot be told. Two
 // partitions of one disk count as the same disk: when the disk dies, both go. The
 // answer comes from the kernel's view: the block device behind each mount
 // (/proc/self/mountinfo), followed through partitions, device-mapper and md RAID
 // (/sys/class/block/*/slaves) down to whole disks.
-func onSystemDisk(path string) (same, known bool) {
+func OnSystemDisk(path string) (same, known bool) {
 	path = existingAncestor(path)
 	var a, b syscall.Stat_t
 	if syscall.Stat(path, &a) != nil || syscall.Stat("/", &b) != nil {

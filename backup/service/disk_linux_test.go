@@ -1,14 +1,14 @@
-package realcore
+package service
 
 import "testing"
 
 // TestOnSystemDisk checks only what holds on any Linux machine: the root folder is on the
 // system disk, and a path that does not exist yet is judged by its parent.
 func TestOnSystemDisk(t *testing.T) {
-	if same, known := onSystemDisk("/"); !same || !known {
+	if same, known := OnSystemDisk("/"); !same || !known {
 		t.Errorf("/: same=%v known=%v", same, known)
 	}
-	if same, known := onSystemDisk("/usr/does/not/exist/yet"); !same || !known {
+	if same, known := OnSystemDisk("/usr/does/not/exist/yet"); !same || !known {
 		t.Errorf("missing path: same=%v known=%v", same, known)
 	}
 	m := mountFor([]mount{{dir: "/"}, {dir: "/media/usb stick"}, {dir: "/media/usb"}}, "/media/usb stick/mail")
