@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/accounts/quota"
 )
 

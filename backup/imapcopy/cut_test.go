@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // cutProxy forwards plaintext IMAP to target and cuts each connection (both directions)

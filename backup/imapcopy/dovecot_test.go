@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/accounts/quota"
 )
 
-// Tests against the private Dovecot of accounts/dovecottest (quota plugin on, UIDPLUS).
+// Tests against the private Dovecot of internal/testkit/dovecottest (quota plugin on, UIDPLUS).
 
 const testPass = "Pa55-imapcopy"
 

@@ -14,7 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // appended is a message placed on the server by the test with go-imap directly, so the

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // speedEnv, set to a message count, runs TestSpeed: upload and download of that many
