@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // The crash harness, after backup/crash_test.go: an upload runs in a child process (this

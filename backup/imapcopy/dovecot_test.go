@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // Tests against the private Dovecot of internal/testkit/dovecottest (quota plugin on, UIDPLUS).

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // TestDovecotQuotaTooSmall: a backup larger than the free quota is refused by the plan
