@@ -220,7 +220,7 @@ func TestDovecotCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || res.Uploaded != 10 || res.Remaining != 30 {
 		t.Fatalf("cancelled upload: %+v, %v", res, err)
 	}
-	res, err = Upload(context.Background(), dialer(srv, u), src, "INBOX", &UploadOptions{Journal: journal})
+	res, err = Upload(context.Background(), dialer(srv, u), src, "INBOX", &UploadOptions{Journal: journal, AllSeen: true})
 	if err != nil || res.Uploaded != 30 || res.Verified != 40 {
 		t.Fatalf("resumed upload: %+v, %v", res, err)
 	}
@@ -238,7 +238,18 @@ func TestDovecotCancel(t *testing.T) {
 	if err != nil || dres[0].Fetched != 32 {
 		t.Fatalf("resumed download: %+v, %v", dres, err)
 	}
-	if n := len(readTree(t, root)); n != 40 {
-		t.Fatalf("%d files, want 40", n)
+	got := readTree(t, root)
+	if len(got) != 40 {
+		t.Fatalf("%d files, want 40", len(got))
+	}
+	// The first run kept the source's flags (new/ unread), the resumed one had AllSeen.
+	seen := 0
+	for name := range got {
+		if _, flags := splitInfo(filepath.Base(name)); slices.Contains(flags, `\Seen`) {
+			seen++
+		}
+	}
+	if want := 5 + 30; seen != want {
+		t.Errorf("%d messages read, want %d", seen, want)
 	}
 }

@@ -35,6 +35,10 @@ type UploadOptions struct {
 	Journal string
 	// Progress, if set, is called after every message, on the caller's goroutine.
 	Progress func(Progress)
+	// AllSeen marks every uploaded message read (\Seen), not only those whose Maildir
+	// info says so: mail that a POP3 client fetched was read there, while Postfach's own
+	// POP3 backups keep every message in new/, unflagged.
+	AllSeen bool
 
 	// failpoint, if set, is called at each durability step ("after-append" before the
 	// journal line, "after-journal"); the crash tests kill the process there.
@@ -94,7 +98,7 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 		return nil, err
 	}
 	defer j.close()
-	u := &uploader{ctx: ctx, dial: dial, mailbox: mailbox, j: j, res: &UploadResult{}, progress: o.Progress, failpoint: o.failpoint}
+	u := &uploader{ctx: ctx, dial: dial, mailbox: mailbox, j: j, res: &UploadResult{}, progress: o.Progress, failpoint: o.failpoint, allSeen: o.AllSeen}
 	if u.failpoint == nil {
 		u.failpoint = func(string) {}
 	}
@@ -141,6 +145,7 @@ type uploader struct {
 	res       *UploadResult
 	progress  func(Progress)
 	failpoint func(string)
+	allSeen   bool
 }
 
 func (u *uploader) connect() error {
@@ -242,7 +247,11 @@ func (u *uploader) send(s source) (uploadEntry, error) {
 	}
 	defer f.Close()
 	before := u.sel.UIDNext
-	a, err := u.sess.Append(u.ctx, u.mailbox, newCRLFReader(f), s.Size, s.Flags, s.Date)
+	flags := s.Flags
+	if u.allSeen && !slices.Contains(flags, `\Seen`) {
+		flags = append(slices.Clip(flags), `\Seen`)
+	}
+	a, err := u.sess.Append(u.ctx, u.mailbox, newCRLFReader(f), s.Size, flags, s.Date)
 	if err != nil {
 		return e, err
 	}
