@@ -43,6 +43,10 @@ type DownloadOptions struct {
 	BatchBytes    int64
 	// Now is the clock for temporary file names; nil means time.Now.
 	Now func() time.Time
+	// Select, if set, downloads only the messages it returns true for (the free-space
+	// assistant's choice: older than, larger than). The folder journal is then left
+	// alone, so a later full download still fetches the rest.
+	Select func(quota.MessageInfo) bool
 
 	// failpoint, if set, is called at each durability step of a batch ("after-sync",
 	// "after-rename", "after-dir-sync", "after-journal"); the crash tests kill there.
@@ -69,6 +73,9 @@ type FolderResult struct {
 	Fetched int
 	Bytes   int64
 	Present int
+	// UIDs are the messages (under UIDValidity) this run found durably stored, fetched
+	// or present, among those listed and selected; Archive deletes exactly these.
+	UIDs []uint32
 }
 
 // folderJournal is the state file of one downloaded folder: every message with a UID up
@@ -214,8 +221,12 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 	var todo []quota.MessageInfo
 	var total int64
 	for _, in := range infos {
-		if have[in.UID] {
+		if o.Select != nil && !o.Select(in) {
+			continue
+		}
+		if _, ok := have[in.UID]; ok {
 			res.Present++
+			res.UIDs = append(res.UIDs, in.UID)
 			continue
 		}
 		todo = append(todo, in)
@@ -236,11 +247,20 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 			size += todo[end].Size
 			end++
 		}
-		n, bytes, err := d.batch(todo[start:end], size)
-		res.Fetched += n
+		uids, bytes, err := d.batch(todo[start:end], size)
+		res.Fetched += len(uids)
 		res.Bytes += bytes
+		res.UIDs = append(res.UIDs, uids...)
 		if err != nil {
 			return res, err
+		}
+		if o.Select != nil {
+			// A selection leaves gaps below the next UID: the journal stays as it is.
+			start = end
+			if o.Progress != nil {
+				o.Progress(Progress{Folder: mb.Name, Done: res.Fetched, Total: len(todo), Bytes: res.Bytes, TotalBytes: total})
+			}
+			continue
 		}
 		// Everything below the next batch's first UID is stored (or was expunged
 		// meanwhile); after the last batch, everything below UIDNEXT.
@@ -257,7 +277,7 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 			o.Progress(Progress{Folder: mb.Name, Done: res.Fetched, Total: len(todo), Bytes: res.Bytes, TotalBytes: total})
 		}
 	}
-	if len(todo) == 0 {
+	if len(todo) == 0 && o.Select == nil {
 		j.DoneThrough = last
 		if err := writeJournal(jpath, j); err != nil {
 			return res, err
@@ -289,12 +309,13 @@ type downloader struct {
 
 type fetched struct {
 	p    *maildir.Pending
+	uid  uint32
 	name string // final name in cur/
 }
 
-// batch fetches msgs, stores them durably in cur/ and returns how many it stored. A
+// batch fetches msgs, stores them durably in cur/ and returns the UIDs it stored. A
 // message the server no longer has is skipped.
-func (d *downloader) batch(msgs []quota.MessageInfo, size int64) (int, int64, error) {
+func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int64, error) {
 	uids := make([]uint32, len(msgs))
 	for i, m := range msgs {
 		uids[i] = m.UID
@@ -338,34 +359,37 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) (int, int64, er
 					return err
 				}
 			}
-			done = append(done, fetched{p: p, name: storedName(info.InternalDate, d.sel.UIDValidity, info.UID, info.Flags)})
+			done = append(done, fetched{p: p, uid: info.UID, name: storedName(info.InternalDate, d.sel.UIDValidity, info.UID, info.Flags)})
 			return nil
 		},
 	})
 	if err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	pend := make([]*maildir.Pending, len(done))
 	for i, f := range done {
 		pend[i] = f.p
 	}
 	if err := d.md.SyncData(pend); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	d.o.failpoint("after-sync")
 	var bytes int64
 	for _, f := range done {
 		if err := os.Rename(filepath.Join(d.dir, maildir.Tmp, f.p.Name), filepath.Join(d.dir, maildir.Cur, f.name)); err != nil {
-			return 0, 0, fmt.Errorf("store: %w", err)
+			return nil, 0, fmt.Errorf("store: %w", err)
 		}
 		bytes += f.p.Size
 		d.o.failpoint("after-rename")
 	}
 	if err := atomicfile.SyncDir(filepath.Join(d.dir, maildir.Cur)); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	d.o.failpoint("after-dir-sync")
-	n := len(done)
+	stored := make([]uint32, len(done))
+	for i, f := range done {
+		stored[i] = f.uid
+	}
 	done = nil
-	return n, bytes, nil
+	return stored, bytes, nil
 }

@@ -185,7 +185,7 @@ func TestDovecotWithoutUIDPlus(t *testing.T) {
 	srv := dovecottest.Start(t)
 	u := srv.AddUser(t, "noplus", testPass, 10)
 	addr := rewriteProxy(t, srv.IMAPAddr(), func(line string) string {
-		return appendUID.ReplaceAllString(strings.Replace(line, " UIDPLUS", "", 1), "")
+		return appendUID.ReplaceAllString(stripUIDPlus(line), "")
 	})
 	dial := plainDialer(addr, u)
 	if s := mustDial(t, dial); s.HasUIDPlus() {
@@ -220,3 +220,5 @@ func TestDovecotWithoutUIDPlus(t *testing.T) {
 		t.Fatalf("Upload with a lost journal: %+v, %v", res, err)
 	}
 }
+
+func stripUIDPlus(line string) string { return strings.Replace(line, " UIDPLUS", "", 1) }

@@ -33,9 +33,10 @@ func parseStoredName(name string) (uidValidity, uid uint32, ok bool) {
 	return uint32(v), uint32(u), true
 }
 
-// storedUIDs lists the UIDs (under uidValidity) already stored in the Maildir at path.
-func storedUIDs(path string, uidValidity uint32) (map[uint32]bool, error) {
-	have := map[uint32]bool{}
+// storedUIDs lists the UIDs (under uidValidity) already stored in the Maildir at path,
+// with each file's path relative to it.
+func storedUIDs(path string, uidValidity uint32) (map[uint32]string, error) {
+	have := map[uint32]string{}
 	for _, sub := range []string{maildir.Cur, maildir.New} {
 		ents, err := os.ReadDir(filepath.Join(path, sub))
 		if err != nil {
@@ -43,7 +44,7 @@ func storedUIDs(path string, uidValidity uint32) (map[uint32]bool, error) {
 		}
 		for _, e := range ents {
 			if v, u, ok := parseStoredName(e.Name()); ok && v == uidValidity {
-				have[u] = true
+				have[u] = filepath.Join(sub, e.Name())
 			}
 		}
 	}
