@@ -41,8 +41,9 @@ func TestDovecotArchive(t *testing.T) {
 	root := t.TempDir()
 	sess := mustDial(t, dialer(srv, u))
 
-	// A copy from an earlier download that was damaged since: its message must stay.
-	pre, err := Download(ctx, sess, root, &DownloadOptions{Folders: []string{"Old"}, Select: old})
+	// A full download of Old earlier (its journal then says "all done"), and one of its
+	// copies damaged since: that message must stay on the server.
+	pre, err := Download(ctx, sess, root, &DownloadOptions{Folders: []string{"Old"}})
 	if err != nil || len(pre) != 1 || pre[0].Fetched == 0 {
 		t.Fatalf("first download: %+v, %v", pre, err)
 	}
@@ -78,8 +79,8 @@ func TestDovecotArchive(t *testing.T) {
 	if d := usedBefore - usedAfter; d < freed/1024-1 || d > freed/1024+1 {
 		t.Errorf("quota went from %d to %d KiB, freed %d bytes", usedBefore, usedAfter, freed)
 	}
-	// Every old message is in the archive byte-exact (the damaged one as damaged, and
-	// still on the server), no newer one is.
+	// Every old message is in the archive byte-exact (but the damaged one, which is
+	// still on the server), no newer one of INBOX is.
 	tree := readTree(t, root)
 	for name, b := range readTree(t, filepath.Join(root, ".Old")) {
 		tree[filepath.Join(".Old", name)] = b
@@ -88,8 +89,8 @@ func TestDovecotArchive(t *testing.T) {
 	for _, m := range msgs {
 		n := countEqual(tree, m.body)
 		switch {
-		case !m.date.Before(cutoff) && n != 0:
-			t.Errorf("message of %s archived", m.date)
+		case !m.date.Before(cutoff) && m.mailbox == "INBOX" && n != 0:
+			t.Errorf("message of %s archived", m.date) // (Old was downloaded in full)
 		case m.date.Before(cutoff) && n == 0:
 			missing++ // the damaged copy
 		case m.date.Before(cutoff) && n != 1:

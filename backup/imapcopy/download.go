@@ -207,14 +207,20 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 		// of the old numbering stay; their names carry the old UIDVALIDITY.
 		j = folderJournal{Mailbox: mb.Name, UIDValidity: sel.UIDValidity}
 	}
-	if j.DoneThrough+1 >= sel.UIDNext && sel.UIDNext != 0 {
+	from := j.DoneThrough + 1
+	if o.Select != nil {
+		// A selection is about what is on the server now, stored earlier or not: an
+		// archive must see (and report) messages a full download already stored.
+		from = 1
+	}
+	if from >= sel.UIDNext && sel.UIDNext != 0 {
 		return res, nil
 	}
 	have, err := storedUIDs(path, sel.UIDValidity)
 	if err != nil {
 		return res, err
 	}
-	infos, err := sel.ListMessages(ctx, j.DoneThrough+1)
+	infos, err := sel.ListMessages(ctx, from)
 	if err != nil {
 		return res, err
 	}
