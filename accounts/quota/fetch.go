@@ -137,7 +137,19 @@ func (m *Selected) Fetch(ctx context.Context, uids []uint32, budget int64, h Fet
 		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
 	fail := func(err error) error {
 		s.guard.Conn.Close()
-		cmd.Close()
+		cmd.Close() // safe: no literal of this command is left half-read (see litFail)
+		return err
+	}
+	// litFail ends the command when a body literal was left half-read. go-imap's reader
+	// goroutine waits until the literal is read to its end or to an error, and a second
+	// read after that error would race with it (go-imap would re-read it in Next or Close
+	// to discard it). So: close the connection, read once to the error if the handler
+	// has not met one yet, and touch the command no more.
+	litFail := func(cr *countReader, err error) error {
+		s.guard.Conn.Close()
+		if cr.err == nil {
+			_, _ = io.Copy(io.Discard, cr)
+		}
 		return err
 	}
 	for {
@@ -161,13 +173,18 @@ func (m *Selected) Fetch(ctx context.Context, uids []uint32, budget int64, h Fet
 				continue // NIL body
 			}
 			cr := &countReader{r: b.Literal}
-			if err := h.Body(info.UID, b.Literal.Size(), cr); err != nil {
-				op := fmt.Sprintf("uid fetch %d", info.UID)
-				if ctx.Err() != nil || s.guard.firstErr() != nil {
-					// The connection failed or was cancelled under the handler.
-					return fail(s.wrapOp(ctx, op, err))
-				}
-				return fail(fmt.Errorf("imap %s: %s: %w", s.addr, op, err)) // the handler's own (disk) error
+			size := b.Literal.Size()
+			err := h.Body(info.UID, size, cr)
+			op := fmt.Sprintf("uid fetch %d", info.UID)
+			switch {
+			case err != nil && (ctx.Err() != nil || s.guard.firstErr() != nil):
+				// The connection failed or was cancelled under the handler.
+				return litFail(cr, s.wrapOp(ctx, op, err))
+			case err != nil:
+				return litFail(cr, fmt.Errorf("imap %s: %s: %w", s.addr, op, err)) // the handler's own (disk) error
+			case cr.n != size:
+				// A literal cut short reads as io.EOF, which io.Copy takes for the end.
+				return litFail(cr, s.wrapOp(ctx, op, fmt.Errorf("%d of %d bytes: %w", cr.n, size, io.ErrUnexpectedEOF)))
 			}
 			got = cr.n
 		}
@@ -187,14 +204,19 @@ func (m *Selected) Fetch(ctx context.Context, uids []uint32, budget int64, h Fet
 	return nil
 }
 
-// countReader counts what the handler read from a literal.
+// countReader counts what the handler read from a literal and keeps the first error.
 type countReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countReader) Read(b []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err // never read a literal again after its error (see litFail)
+	}
 	n, err := c.r.Read(b)
 	c.n += int64(n)
+	c.err = err
 	return n, err
 }
