@@ -1,0 +1,12 @@
+package maildir
+
+import "os"
+
+// SetSyncFile replaces how d makes one file durable, so tests can make a sync fail.
+func SetSyncFile(d *Dir, fn func(*os.File) error) { d.syncFile = fn }
+
+// SetWorkers sets how many syncs of a batch d runs at once.
+func SetWorkers(d *Dir, n int) { d.workers = n }
+
+// OpenFiles is how many message files d holds open.
+func OpenFiles(d *Dir) int { return len(d.open) }
