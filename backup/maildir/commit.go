@@ -51,18 +51,7 @@ func (d *Dir) SyncData(batch []*Pending) error {
 	if syncFile == nil {
 		syncFile = syncData
 	}
-	errs := d.forEach(len(todo), func(i int) error {
-		p := todo[i]
-		err := syncFile(p.f)
-		if err != nil {
-			err = fmt.Errorf("maildir sync %s: %w", p.Name, err)
-		}
-		// A close can report a write-back error too (NFS, SMB): it counts as a failure.
-		if cerr := p.f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("maildir close %s: %w", p.Name, cerr)
-		}
-		return err
-	})
+	errs := d.forEach(len(todo), func(i int) error { return syncAndClose(todo[i], syncFile) })
 	var failed []error
 	for i, p := range todo {
 		p.f = nil
@@ -79,9 +68,27 @@ func (d *Dir) SyncData(batch []*Pending) error {
 	return nil
 }
 
+// syncAndClose syncs a message's file and closes it, whatever happens. A close can
+// report a write-back error too (NFS, SMB): it counts as a failure. A panic (a sync
+// function gone wrong) becomes this message's error rather than killing the process.
+func syncAndClose(p *Pending, syncFile func(*os.File) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
+		}
+		if err != nil {
+			err = fmt.Errorf("maildir sync %s: %w", p.Name, err)
+		}
+		if cerr := p.f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("maildir close %s: %w", p.Name, cerr)
+		}
+	}()
+	return syncFile(p.f)
+}
+
 // forEach calls fn(0) … fn(n-1) on at most d.workers goroutines (syncWorkers if unset)
 // and returns their errors by index once every call has returned: no goroutine
-// outlives it. A panic in fn becomes that call's error.
+// outlives it. fn must not panic (syncAndClose recovers).
 func (d *Dir) forEach(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	workers := d.workers
@@ -93,7 +100,7 @@ func (d *Dir) forEach(n int, fn func(i int) error) []error {
 	for range min(workers, n) {
 		wg.Go(func() {
 			for i := range next {
-				errs[i] = guard(i, fn)
+				errs[i] = fn(i)
 			}
 		})
 	}
@@ -103,17 +110,6 @@ func (d *Dir) forEach(n int, fn func(i int) error) []error {
 	close(next)
 	wg.Wait()
 	return errs
-}
-
-// guard runs fn(i), turning a panic into an error so that one bad sync neither kills
-// the process nor leaves the batch waiting for a worker that is gone.
-func guard(i int, fn func(int) error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("maildir sync: panic: %v", v)
-		}
-	}()
-	return fn(i)
 }
 
 // Publish renames durable messages from tmp/ into new/, where mail readers see them. It

@@ -10,3 +10,6 @@ func SetWorkers(d *Dir, n int) { d.workers = n }
 
 // OpenFiles is how many message files d holds open.
 func OpenFiles(d *Dir) int { return len(d.open) }
+
+// SyncWorkers is the default bound on a batch's concurrent syncs.
+const SyncWorkers = syncWorkers
