@@ -35,7 +35,7 @@ func BenchmarkCommit(b *testing.B) {
 		rng.Read(msgs[i])
 	}
 	var variants []commitVariant
-	for _, w := range []int{1, 4, maildir.SyncWorkers, 64} {
+	for _, w := range []int{1, 4, maildir.SyncWorkers, 64, 256} {
 		variants = append(variants, commitVariant{
 			name:    fmt.Sprintf("per-file/workers=%d", w),
 			prepare: func(d *maildir.Dir) error { maildir.SetWorkers(d, w); return nil },
