@@ -47,6 +47,13 @@ func (d *Dir) SyncData(batch []*Pending) error {
 		}
 		todo = append(todo, p)
 	}
+	// From here the files are this call's: Close (which releases what is left open when
+	// a run ends early) no longer sees them.
+	d.mu.Lock()
+	for _, p := range todo {
+		delete(d.open, p)
+	}
+	d.mu.Unlock()
 	syncFile := d.syncFile
 	if syncFile == nil {
 		syncFile = syncData
@@ -55,7 +62,6 @@ func (d *Dir) SyncData(batch []*Pending) error {
 	var failed []error
 	for i, p := range todo {
 		p.f = nil
-		delete(d.open, p)
 		p.state = synced
 		if errs[i] != nil {
 			p.state = closed

@@ -11,14 +11,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postfach/postfach/accounts/atomicfile"
 )
 
-// Dir is a Maildir on disk. It is not safe for concurrent use.
+// Dir is a Maildir on disk. It is not safe for concurrent use, with one exception that
+// lets a caller download the next batch while the previous one is made durable: while a
+// goroutine commits a batch (SyncData, Publish, SyncNew or Commit), another may create,
+// write, finish and abort the messages of the next one. A Pending belongs to one
+// goroutine at a time, and Close comes last.
 type Dir struct {
 	path string
+	// mu guards open (the writing and the committing goroutine both change it) and spare.
+	mu sync.Mutex
 	// open holds the messages whose file is still open (created, not yet synced or
 	// aborted), so that Close can release them when a run ends early.
 	open map[*Pending]struct{}
@@ -71,6 +78,8 @@ func Open(path string) (*Dir, error) {
 // aborted, when a run ends early. Their files stay in tmp/ until CleanTmp: they were
 // never published, so the server still holds those messages.
 func (d *Dir) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var errs []error
 	for p := range d.open {
 		if err := p.f.Close(); err != nil {

@@ -51,6 +51,8 @@ func (d *Dir) Create(k Key, now time.Time) (*Pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("maildir create: %w", err)
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	w := d.spare
 	d.spare = nil
 	if w == nil {
@@ -92,7 +94,10 @@ func (p *Pending) Finish() error {
 		return fmt.Errorf("maildir write %s: %w", p.Name, err)
 	}
 	p.w.Reset(nil)
-	p.dir.spare, p.w, p.h = p.w, nil, nil
+	p.dir.mu.Lock()
+	p.dir.spare = p.w
+	p.dir.mu.Unlock()
+	p.w, p.h = nil, nil
 	p.state = finished
 	return nil
 }
@@ -103,7 +108,9 @@ func (p *Pending) Abort() {
 	if p.f != nil {
 		p.f.Close()
 		p.f = nil
+		p.dir.mu.Lock()
 		delete(p.dir.open, p)
+		p.dir.mu.Unlock()
 	}
 	p.w, p.h, p.state = nil, nil, closed
 	os.Remove(filepath.Join(p.dir.path, Tmp, p.Name))

@@ -439,3 +439,52 @@ func TestAbortAndCloseRelease(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteWhileCommitting: the next batch is written while the previous one is being
+// committed on another goroutine, as a pipelined download does (run it with -race).
+func TestWriteWhileCommitting(t *testing.T) {
+	d := newMaildir(t)
+	maildir.SetSyncFile(d, func(f *os.File) error {
+		time.Sleep(time.Millisecond)
+		return f.Sync()
+	})
+	const batches, per = 4, 32
+	var all []*maildir.Pending
+	committed := make(chan error, 1)
+	committed <- nil
+	for b := range batches {
+		var batch []*maildir.Pending
+		for i := range per {
+			k := maildir.Key{UIDL: fmt.Sprintf("b%d-%d", b, i)}
+			batch = append(batch, deliver(t, d, k, []byte(k.UIDL), when))
+			if i%8 == 7 { // a message that turned out to be a duplicate
+				dup := deliver(t, d, maildir.Key{UIDL: k.UIDL + "dup"}, []byte("dup"), when)
+				dup.Abort()
+			}
+		}
+		if err := <-committed; err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, batch...)
+		go func() { committed <- d.Commit(batch) }()
+	}
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := ls(t, d, maildir.New); len(got) != batches*per {
+		t.Errorf("new/ holds %d files, want %d", len(got), batches*per)
+	}
+	if got := ls(t, d, maildir.Tmp); len(got) != 0 {
+		t.Errorf("tmp/ holds %q", got)
+	}
+	for _, p := range all {
+		size, sum, err := d.HashFile(filepath.Join(maildir.New, p.Name))
+		if err != nil || size != p.Size || sum != p.SHA256 {
+			t.Errorf("HashFile(%s) = %d, %x, %v", p.Name, size, sum, err)
+		}
+	}
+	assertNoneOpen(t, d)
+}
