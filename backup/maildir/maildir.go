@@ -36,6 +36,8 @@ type Dir struct {
 	syncFile func(*os.File) error
 	// workers bounds the syncs of a batch that run at once; zero means syncWorkers.
 	workers int
+	// link is os.Link unless a test stands in for a file system without hard links.
+	link func(oldname, newname string) error
 }
 
 // Subdirectories of a Maildir.

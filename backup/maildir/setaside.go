@@ -34,7 +34,11 @@ func (d *Dir) SetAside(rel, destDir string) (string, error) {
 	if err := makeDir(destDir); err != nil {
 		return "", fmt.Errorf("maildir set aside: %w", err)
 	}
-	dst, linked, err := moveNoReplace(src, destDir, name)
+	link := d.link
+	if link == nil {
+		link = os.Link
+	}
+	dst, linked, err := moveNoReplace(link, src, destDir, name)
 	if err != nil {
 		return "", fmt.Errorf("maildir set aside %s: %w", rel, err)
 	}
@@ -72,13 +76,13 @@ func makeDir(dir string) error {
 // link fails rather than replace an existing name, so it is tried first; where the file
 // system has no hard links (FAT, some network file systems) the name is checked and then
 // renamed, which is as safe while only Postfach, holding the folder's lock, writes there.
-func moveNoReplace(src, dir, name string) (dst string, linked bool, err error) {
+func moveNoReplace(link func(string, string) error, src, dir, name string) (dst string, linked bool, err error) {
 	for n := range maxAsideNames {
 		dst = filepath.Join(dir, name)
 		if n > 0 {
 			dst += "." + strconv.Itoa(n)
 		}
-		err := os.Link(src, dst)
+		err := link(src, dst)
 		if err == nil {
 			return dst, true, nil
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 
 	"github.com/postfach/postfach/backup/maildir"
@@ -20,6 +21,7 @@ func TestSetAside(t *testing.T) {
 		// existing are files already in the destination, which must survive unchanged.
 		existing []string
 		fresh    bool   // the destination does not exist yet
+		noLinks  bool   // the file system has no hard links (FAT, some network ones)
 		wantName string // "" means the stored name
 	}{
 		{name: "from new", move: func(t *testing.T, d *maildir.Dir, name string) string {
@@ -41,6 +43,12 @@ func TestSetAside(t *testing.T) {
 		{name: "name and next taken", existing: []string{"", ".1", ".3"}, wantName: ".2", move: func(t *testing.T, d *maildir.Dir, name string) string {
 			return filepath.Join(maildir.New, name)
 		}},
+		{name: "no hard links", noLinks: true, move: func(t *testing.T, d *maildir.Dir, name string) string {
+			return filepath.Join(maildir.New, name)
+		}},
+		{name: "no hard links, names taken", noLinks: true, existing: []string{"", ".1"}, wantName: ".2", move: func(t *testing.T, d *maildir.Dir, name string) string {
+			return filepath.Join(maildir.New, name)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +58,9 @@ func TestSetAside(t *testing.T) {
 				t.Fatal(err)
 			}
 			rel := tt.move(t, d, p.Name)
+			if tt.noLinks {
+				maildir.SetLink(d, func(string, string) error { return syscall.EPERM })
+			}
 			dest := filepath.Join(t.TempDir(), "aside")
 			if tt.fresh {
 				dest = filepath.Join(dest, "deeper")
