@@ -20,10 +20,11 @@
 // only to descriptors open when it happened: a file closed after writing and reopened by
 // name for its sync could pass a sync although its data never reached the disk. So a
 // batch holds one descriptor per message until SyncData, and the caller bounds the
-// descriptors by bounding the batch: the backup engine commits every 256 messages (or
+// descriptors by bounding the batch: the POP3 backup commits every 256 messages (or
 // 64 MiB), so even with the next batch written while one commits it stays near 512
-// descriptors, below the usual soft limit of 1,024 (which Go raises to the hard limit
-// at start-up on Unix anyway; Windows has no such small limit).
+// descriptors, and the IMAP download (backup/imapcopy) every 500 — below the usual soft
+// limit of 1,024, which Go raises to the hard limit at start-up on Unix anyway; Windows
+// has no such small limit.
 //
 // Postfach once made a batch durable with one syncfs(2). It is gone, not kept as an
 // extra: syncfs reports write-back errors only since Linux 5.8, flushes every file of the
