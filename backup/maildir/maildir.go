@@ -19,7 +19,7 @@ import (
 
 // Dir is a Maildir on disk. It is not safe for concurrent use, with one exception that
 // lets a caller download the next batch while the previous one is made durable: while a
-// goroutine commits a batch (SyncData, Publish, SyncNew or Commit), another may create,
+// goroutine commits a batch (SyncData, Publish, SyncNew, Commit or SetAside), another may create,
 // write, finish and abort the messages of the next one. A Pending belongs to one
 // goroutine at a time, and Close comes last.
 type Dir struct {
