@@ -148,6 +148,10 @@ type VerifyReport struct {
 	Checked int
 	Missing []string
 	Changed []string
+	// Restorable are the missing or changed ones the server still had at the last
+	// backup (the next backup fetches them again); Lost are the others.
+	Restorable []string
+	Lost       []string
 }
 
 // OK reports whether every message was found intact.

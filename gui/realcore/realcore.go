@@ -136,7 +136,8 @@ func (c *Core) Verify(ctx context.Context, id string) (*gui.VerifyReport, error)
 	if err != nil {
 		return nil, err
 	}
-	return &gui.VerifyReport{Checked: rep.Checked, Missing: rep.Missing, Changed: rep.Changed}, nil
+	return &gui.VerifyReport{Checked: rep.Checked, Missing: rep.Missing, Changed: rep.Changed,
+		Restorable: rep.Restorable, Lost: rep.Lost}, nil
 }
 
 // History implements gui.Core.
