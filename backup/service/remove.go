@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 )
@@ -15,7 +16,8 @@ import (
 type RemoveOptions struct {
 	// DeleteBackup deletes what Postfach wrote into the backup folder (backup.RemoveFolder).
 	DeleteBackup bool
-	// KeepPassword leaves the password in the keyring.
+	// KeepPassword leaves the password (or an OAuth2 account's refresh token) in the
+	// keyring.
 	KeepPassword bool
 }
 
@@ -55,9 +57,14 @@ func (s *Service) Remove(ctx context.Context, key string, o RemoveOptions) (*Rem
 		return nil, err
 	}
 	r := &Removed{Account: removed}
+	s.dropTokens(a.ID)
 	if !o.KeepPassword {
-		if err := secrets.Delete(ctx, a.ID); err != nil {
-			r.PasswordErr = fmt.Errorf("delete the password of %q: %w", a.Name, err)
+		// An OAuth2 account's refresh token has its own keyring entry
+		// (oauth.KeyringKey); deleting both covers an account that switched methods.
+		for _, key := range []string{a.ID, oauth.KeyringKey(a.ID)} {
+			if err := secrets.Delete(ctx, key); err != nil {
+				r.PasswordErr = fmt.Errorf("delete the password or sign-in of %q: %w", a.Name, err)
+			}
 		}
 	}
 	if err := backup.Forget(s.store.StateDir(), a.ID); err != nil {
