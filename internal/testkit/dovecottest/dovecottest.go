@@ -87,7 +87,7 @@ type Server struct {
 	root                   bool // running as uid 0: mail must belong to another uid
 	mailUID, mailGID       int
 
-	oauth2                 *OAuth2 // nil: passwords only
+	oauth2 *OAuth2 // nil: passwords only
 
 	mu    sync.Mutex
 	proc  *process
