@@ -46,7 +46,12 @@ func (n *notifier) backupFinished(acct accounts.Account, r *backup.Result, err e
 		if !manual && !n.due("failed/"+acct.ID+"/"+p.Title) {
 			return
 		}
-		n.send(lang.L("Backup of {{.Account}} failed", map[string]any{"Account": acct.Name}), p.summary())
+		title := lang.L("Backup of {{.Account}} failed", map[string]any{"Account": acct.Name})
+		if backup.KindOf(err) == backup.KindReauth {
+			// A scheduled backup must not stop silently: say what the user has to do.
+			title = lang.L("Sign in to {{.Account}} again", map[string]any{"Account": acct.Name})
+		}
+		n.send(title, p.summary())
 		return
 	}
 	n.u.app.Preferences().RemoveValue("overdue/" + acct.ID)

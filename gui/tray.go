@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/backup"
 )
 
 // trayState is the installed tray, if any, and the labels it shows: the menu is only
@@ -50,6 +51,8 @@ func (u *UI) trayLine(st *accountStatus) string {
 	switch {
 	case st.running:
 		return lang.L("{{.Account}}: backing up…", data)
+	case st.last != nil && !st.last.OK() && backup.KindOf(st.lastFailure()) == backup.KindReauth:
+		return lang.L("{{.Account}}: sign in again", data)
 	case st.last != nil && !st.last.OK():
 		return lang.L("{{.Account}}: last backup failed", data)
 	case st.overdue:
@@ -59,6 +62,18 @@ func (u *UI) trayLine(st *accountStatus) string {
 		return lang.L("{{.Account}}: backed up {{.When}}", data)
 	}
 	return lang.L("{{.Account}}: not backed up yet", data)
+}
+
+// lastFailure is the error of the last run: as it happened in this session, else as the
+// history recorded it (nil after a good run).
+func (st *accountStatus) lastFailure() error {
+	if st.lastErr != nil {
+		return st.lastErr
+	}
+	if st.last == nil {
+		return nil
+	}
+	return st.last.Failure()
 }
 
 // trayContent returns the current tray lines and whether any account can be backed up.

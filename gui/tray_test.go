@@ -10,6 +10,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -144,4 +145,24 @@ func TestSchedulerEventsNotify(t *testing.T) {
 		runJobs(u) // never backed up: due at once
 	})
 	test.AssertNotificationSent(t, nil, func() { runJobs(u) }) // nothing due any more
+}
+
+// TestSignInAgain checks the "sign in again" state of an OAuth2 account whose refresh
+// token was revoked: read back from the history, on the card and in the tray; from a
+// scheduled run, as a notification that says what to do.
+func TestSignInAgain(t *testing.T) {
+	core := newFakeCore()
+	core.accts = []accounts.Account{pop3Account("p1")}
+	core.history["p1"] = []backup.Result{{Started: now.Add(-time.Hour),
+		Err: "oauth microsoft: refresh: sign-in expired: sign in again", Kind: backup.KindReauth}}
+	u, _ := newTestUI(t, core)
+	assertShows(t, u.win, "Last backup: today at 09:00, failed",
+		"Sign in again. Sign in again with “postfach account signin Mail p1” on the command line")
+	if lines, _ := u.trayContent(); lines[0] != "Mail p1: sign in again" {
+		t.Errorf("tray: %q", lines[0])
+	}
+	test.AssertNotificationSent(t, fyne.NewNotification("Sign in to Mail p1 again",
+		"Sign in again. Sign in again with “postfach account signin Mail p1” on the command line; the backup and its history stay as they are."), func() {
+		u.notify.backupFinished(core.accts[0], nil, fmt.Errorf("backup: %w", oauth.ErrReauthRequired), false)
+	})
 }
