@@ -54,7 +54,9 @@ func actAsBrowser(authURL string) int {
 // tokenSecret is an OAuth2 token and the forms it could leak in: as it is, and as the
 // base64 SASL initial responses that carry it (XOAUTH2; OAUTHBEARER for each port).
 func tokenSecret(name, user, tok string, ports ...int) secret {
-	b64 := func(s string) []byte { return []byte(strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s)), "=")) }
+	b64 := func(s string) []byte {
+		return []byte(strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s)), "="))
+	}
 	forms := map[string][]byte{
 		"token":           []byte(tok),
 		"base64(XOAUTH2)": b64("user=" + user + "\x01auth=Bearer " + tok + "\x01\x01"),
