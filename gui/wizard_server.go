@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 )
 
 // serverStep shows the incoming server (found by discovery or guessed), always
@@ -42,6 +43,7 @@ func (s *serverStep) buildUI() {
 	s.form = newServerForm(s.onEdited)
 	s.test = newConnTest(s.w.u, func() fyne.Window { return s.w.u.win })
 	s.test.settings = s.settings
+	s.test.token = func() *oauth.Token { return s.w.address.signIn.current() }
 	s.test.onResult = func(bool) { s.w.refreshButtons() }
 	s.test.onFix = s.onFix
 	s.source = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
@@ -154,6 +156,12 @@ func (s *serverStep) settings() (accounts.Account, string, error) {
 	}
 	if s.confirm.Visible() && !s.confirm.Checked {
 		return a, "", errors.New(lang.L("Please confirm the server first: Postfach sends your password only to a server you trust."))
+	}
+	if s.w.address.signIn.active() {
+		if s.w.address.signIn.current() == nil {
+			return a, "", errors.New(lang.L("Sign in on the first page."))
+		}
+		return a, "", nil
 	}
 	if s.w.address.password.Text == "" {
 		return a, "", errors.New(lang.L("Enter the password on the first page."))

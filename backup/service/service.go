@@ -87,6 +87,13 @@ func (s *Service) Discover(ctx context.Context, email string) (*discover.Result,
 	return discover.Discover(ctx, email, s.discover)
 }
 
+// DiscoverBuiltin looks the address up in Postfach's built-in provider table only: no
+// network, so a face can ask while the user types (the wizard offers "Sign in with
+// Microsoft" in place of the password field when the table says so).
+func (s *Service) DiscoverBuiltin(ctx context.Context, email string) (*discover.Result, error) {
+	return discover.Discover(ctx, email, &discover.Options{Sources: []string{discover.SourceBuiltin}})
+}
+
 // engineOptions is the one place that builds the backup engine's options, for runs and
 // checks alike; tokens (nil for password accounts) log a run in with OAuth2.
 func (s *Service) engineOptions(progress func(backup.Progress), tokens connect.Tokens) *backup.Options {

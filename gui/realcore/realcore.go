@@ -7,13 +7,17 @@
 package realcore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/service"
@@ -88,18 +92,71 @@ func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, erro
 	return d, err
 }
 
+// SignInOffer implements gui.Core.
+func (c *Core) SignInOffer(ctx context.Context, email string) (*gui.SignInOffer, error) {
+	res, err := c.svc.DiscoverBuiltin(ctx, email)
+	if res == nil || errors.Is(err, discover.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, cand := range res.Candidates {
+		if cand.OAuthProvider == "" || cand.Authentication == discover.AuthPassword {
+			continue
+		}
+		offer := &gui.SignInOffer{OAuth2Only: cand.Authentication == discover.AuthOAuth2, Provider: cand.OAuthProvider}
+		p, err := c.svc.Provider(ctx, accounts.Connection{Auth: accounts.AuthOAuth2, OAuthProvider: cand.OAuthProvider})
+		offer.DisplayName = cmp.Or(p.DisplayName, cand.Provider)
+		if errors.Is(err, oauth.ErrNotConfigured) {
+			offer.Unavailable, err = err, nil
+		}
+		return offer, err
+	}
+	return nil, nil
+}
+
+// SignIn implements gui.Core.
+func (c *Core) SignIn(ctx context.Context, a accounts.Account, open func(*url.URL) error) (*oauth.Token, error) {
+	return c.svc.SignIn(ctx, a, func(_ context.Context, raw string) error {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return err
+		}
+		return open(u)
+	})
+}
+
+// TestSignedIn implements gui.Core.
+func (c *Core) TestSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (*gui.ConnReport, error) {
+	rep, err := c.svc.TestToken(ctx, a, tok)
+	if err != nil {
+		return nil, err
+	}
+	return convertReport(rep), nil
+}
+
+// AddSignedIn implements gui.Core.
+func (c *Core) AddSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (accounts.Account, error) {
+	return c.svc.AddOAuth2(ctx, a, tok)
+}
+
 // TestConnection implements gui.Core.
 func (c *Core) TestConnection(ctx context.Context, a accounts.Account, password string) (*gui.ConnReport, error) {
 	rep, err := c.svc.Test(ctx, a, password)
 	if err != nil {
 		return nil, err
 	}
+	return convertReport(rep), nil
+}
+
+func convertReport(rep *connect.Report) *gui.ConnReport {
 	out := &gui.ConnReport{TLSVersion: rep.TLSVersion, CertSHA256: rep.CertSHA256,
 		Capabilities: rep.Capabilities, Warnings: rep.Warnings}
 	if rep.Quota != nil {
 		out.Quota = convertQuota(rep.Quota)
 	}
-	return out, nil
+	return out
 }
 
 // Quota implements gui.Core.
