@@ -46,6 +46,9 @@ type Core interface {
 	// TestSignedIn is TestConnection for an OAuth2 account being added: it logs in with
 	// the access token of tok.
 	TestSignedIn(ctx context.Context, acct accounts.Account, tok *oauth.Token) (*ConnReport, error)
+	// Reauthorize signs a saved OAuth2 account in again (as SignIn) and stores the new
+	// refresh token, after the old one expired or was revoked (kind reauth-required).
+	Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error
 	// AddSignedIn stores a new OAuth2 account and the refresh token of tok (in the
 	// keyring) and returns the account as stored; like AddAccount, all or nothing.
 	AddSignedIn(ctx context.Context, acct accounts.Account, tok *oauth.Token) (accounts.Account, error)

@@ -51,7 +51,7 @@ func (p problem) summary() string {
 // when one is missing.
 func explain(err error, acct accounts.Account, notes []string) problem {
 	data := map[string]any{
-		"Host": acct.Host, "Port": acct.Port, "User": acct.Username, "Name": acct.Name,
+		"Host": acct.Host, "Port": acct.Port, "User": acct.Username,
 		"Protocol": protocolName(acct.Protocol), "Dir": "",
 		"TLSPort": accounts.DefaultPort(acct.Protocol, accounts.TLS),
 	}
@@ -105,7 +105,7 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 	case backup.KindReauth:
 		p.Title = lang.L("Sign in again")
 		p.Text = lang.L("The sign-in for {{.User}} has expired or was withdrawn, for example after a password change. Postfach cannot reach the mailbox until you sign in again; nothing was deleted.", data)
-		p.Hints = []string{lang.L("Sign in again with “postfach account signin {{.Name}}” on the command line; the backup and its history stay as they are.", data)}
+		p.Hints = []string{lang.L("Choose “Sign in again” on the account's card; the backup and its history stay as they are.")}
 	case backup.KindOAuthUnavailable:
 		p.Title = lang.L("Sign-in with this provider is not available in this build")
 		p.Text = lang.L("This provider accepts only its own sign-in page, and this build of Postfach has no registration (client ID) for it.")

@@ -40,6 +40,7 @@ type fakeCore struct {
 	signInErr   error
 	signInURL   string
 	addedTokens map[string]*oauth.Token
+	reauthed    []string
 
 	// testResults are returned by TestConnection in order; the last one repeats.
 	testResults []testResult
@@ -143,6 +144,20 @@ func (f *fakeCore) SignIn(_ context.Context, a accounts.Account, open func(*url.
 		return nil, f.signInErr
 	}
 	return &oauth.Token{AccessToken: "access-" + a.Email, RefreshToken: "refresh-" + a.Email}, nil
+}
+
+func (f *fakeCore) Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error {
+	u, _ := url.Parse(f.signInURL)
+	if err := open(u); err != nil {
+		return err
+	}
+	if f.signInErr != nil {
+		return f.signInErr
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reauthed = append(f.reauthed, id)
+	return nil
 }
 
 func (f *fakeCore) TestSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (*ConnReport, error) {

@@ -63,6 +63,17 @@ func (n *notifier) backupFinished(acct accounts.Account, r *backup.Result, err e
 			map[string]any{"Account": acct.Name, "Count": r.New, "Size": formatBytes(r.Bytes)}))
 }
 
+// signInAgain says, at most once a day, that an IMAP account's sign-in expired (its
+// quota reading ended with kind reauth-required); backups say it in backupFinished.
+func (n *notifier) signInAgain(acct accounts.Account) {
+	if !n.due("reauth/" + acct.ID) {
+		return
+	}
+	data := map[string]any{"Account": acct.Name}
+	n.send(lang.L("Sign in to {{.Account}} again", data),
+		lang.L("The sign-in has expired or was withdrawn, so Postfach cannot check this mailbox. Open Postfach and choose “Sign in again”.", data))
+}
+
 // overdue reminds, at most once a day, that an account has not been backed up.
 func (n *notifier) overdue(acct accounts.Account, last time.Time) {
 	if !n.due("overdue/" + acct.ID) {

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/backup"
 )
 
 // trayState is the installed tray, if any, and the labels it shows: the menu is only
@@ -39,6 +38,9 @@ func trayMenu(lines []string, canBackup bool, onOpen, onBackupAll func()) *fyne.
 func (u *UI) trayLine(st *accountStatus) string {
 	data := map[string]any{"Account": st.acct.Name}
 	if st.acct.Protocol == accounts.IMAP {
+		if st.needsSignIn() {
+			return lang.L("{{.Account}}: sign in again", data)
+		}
 		if pct, ok := st.quota.Percent(); ok {
 			data["Percent"] = formatPercent(pct)
 			return lang.L("{{.Account}}: mailbox {{.Percent}} full", data)
@@ -51,7 +53,7 @@ func (u *UI) trayLine(st *accountStatus) string {
 	switch {
 	case st.running:
 		return lang.L("{{.Account}}: backing up…", data)
-	case st.last != nil && !st.last.OK() && backup.KindOf(st.lastFailure()) == backup.KindReauth:
+	case st.needsSignIn():
 		return lang.L("{{.Account}}: sign in again", data)
 	case st.last != nil && !st.last.OK():
 		return lang.L("{{.Account}}: last backup failed", data)

@@ -118,13 +118,31 @@ func (c *Core) SignInOffer(ctx context.Context, email string) (*gui.SignInOffer,
 
 // SignIn implements gui.Core.
 func (c *Core) SignIn(ctx context.Context, a accounts.Account, open func(*url.URL) error) (*oauth.Token, error) {
-	return c.svc.SignIn(ctx, a, func(_ context.Context, raw string) error {
+	return c.svc.SignIn(ctx, a, browser(open))
+}
+
+// Reauthorize implements gui.Core.
+func (c *Core) Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error {
+	a, err := c.svc.Get(id)
+	if err != nil {
+		return err
+	}
+	tok, err := c.svc.SignIn(ctx, a, browser(open))
+	if err != nil {
+		return err
+	}
+	return c.svc.Reauthorize(ctx, id, tok)
+}
+
+// browser adapts the GUI's URL opener (fyne's App.OpenURL) to oauth.Browser.
+func browser(open func(*url.URL) error) oauth.Browser {
+	return func(_ context.Context, raw string) error {
 		u, err := url.Parse(raw)
 		if err != nil {
 			return err
 		}
 		return open(u)
-	})
+	}
 }
 
 // TestSignedIn implements gui.Core.

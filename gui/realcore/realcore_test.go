@@ -167,7 +167,8 @@ func TestSignInOffer(t *testing.T) {
 
 // TestSignedInAgainstDovecot runs the wizard's OAuth2 path through the real Core: sign
 // in (the browser follows the mock's page), test with the token, save, read the quota
-// of the saved account, against Dovecot's oauth2 passdb.
+// of the saved account, and after a revocation sign in again, against Dovecot's oauth2
+// passdb.
 func TestSignedInAgainstDovecot(t *testing.T) {
 	keyring.MockInit()
 	mock := oauthmock.Start(t, oauthmock.Config{})
@@ -179,7 +180,8 @@ func TestSignedInAgainstDovecot(t *testing.T) {
 	a := accounts.Account{Name: "Cloud", Email: "alice@example.test", Protocol: accounts.IMAP, Host: srv.Host,
 		Port: srv.IMAPSPort, Security: accounts.TLS, Username: "alice",
 		Auth: accounts.AuthOAuth2, OAuthProvider: mock.URL, OAuthClientID: mock.ClientID()}
-	tok, err := c.SignIn(ctx, a, func(u *url.URL) error { return mock.Browser().Open(ctx, u.String()) })
+	open := func(u *url.URL) error { return mock.Browser().Open(ctx, u.String()) }
+	tok, err := c.SignIn(ctx, a, open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +195,15 @@ func TestSignedInAgainstDovecot(t *testing.T) {
 	}
 	if q, err := c.Quota(ctx, saved.ID, false); err != nil || !q.Supported {
 		t.Fatalf("quota: %+v %v", q, err)
+	}
+	mock.RevokeAll()
+	if _, err := c.Quota(ctx, saved.ID, false); backup.KindOf(err) != backup.KindReauth {
+		t.Fatalf("quota after revocation: %v", err)
+	}
+	if err := c.Reauthorize(ctx, saved.ID, open); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := c.Quota(ctx, saved.ID, false); err != nil || !q.Supported {
+		t.Fatalf("quota after signing in again: %+v %v", q, err)
 	}
 }
