@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -215,4 +216,16 @@ func (g *signIn) update() {
 	g.status.Refresh()
 	s.box.Refresh()
 	g.w.refreshButtons()
+}
+
+// oauthProviderName names an account's OAuth provider for people: the company for the
+// built-in ones, else the issuer URL.
+func oauthProviderName(name string) string {
+	switch {
+	case strings.HasPrefix(name, oauth.NameMicrosoft):
+		return "Microsoft"
+	case name == oauth.NameGoogle:
+		return "Google"
+	}
+	return name
 }
