@@ -122,6 +122,9 @@ type Candidate struct {
 	ConfirmReason     string
 	// Notes are provider hints in English, e.g. "needs an app password".
 	Notes []string
+	// SignIn is set when the provider signs in through its own page (OAuth2), e.g. a
+	// custom domain whose mail Microsoft 365 handles.
+	SignIn *SignInOffer
 }
 
 // ConnReport is what a successful connection test learnt.

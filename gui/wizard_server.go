@@ -26,6 +26,12 @@ type serverStep struct {
 	looking *fyne.Container
 	// alternatives are further guesses to try when the server is unreachable.
 	alternatives *fyne.Container
+	// signInRow offers the provider's sign-in when only full discovery found that the
+	// provider wants it (the address page had a password field).
+	signInRow    *fyne.Container
+	signInText   *widget.Label
+	signInButton *widget.Button
+	usePassword  *widget.Button
 
 	pinned string // fingerprint the user chose to trust
 	edited bool   // the user changed the prefilled settings: don't overwrite them
@@ -55,7 +61,13 @@ func (s *serverStep) buildUI() {
 	s.looking = container.NewVBox(widget.NewLabel(lang.L("Looking up the server settings of your provider…")), bar)
 	s.looking.Hide()
 	s.alternatives = container.NewHBox()
-	s.obj = container.NewVBox(s.looking, s.source, s.confirm, s.notes, s.form.box, s.test.box, s.alternatives)
+	s.signInText = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
+	s.signInButton = &widget.Button{Importance: widget.HighImportance, OnTapped: func() { s.w.address.signIn.onSignIn() }}
+	s.usePassword = &widget.Button{Text: lang.L("Use the password instead"), Importance: widget.LowImportance,
+		OnTapped: func() { s.w.address.signIn.onUsePassword() }}
+	s.signInRow = container.NewVBox(s.signInText, container.NewHBox(s.signInButton, s.usePassword))
+	s.signInRow.Hide()
+	s.obj = container.NewVBox(s.looking, s.source, s.confirm, s.notes, s.signInRow, s.form.box, s.test.box, s.alternatives)
 }
 
 func (s *serverStep) title() string              { return lang.L("Incoming mail server") }
@@ -126,6 +138,7 @@ func (s *serverStep) prefill() {
 			s.confirm.Show()
 			s.confirm.Refresh()
 		}
+		w.address.signIn.adopt(email, c.SignIn)
 		s.test.notes = c.Notes
 		if len(c.Notes) > 0 {
 			s.notes.SetText(strings.Join(c.Notes, "\n"))
@@ -139,6 +152,30 @@ func (s *serverStep) prefill() {
 	}
 	s.source.Refresh()
 	s.test.reset()
+}
+
+// updateSignIn shows the sign-in row while the account signs in with the provider's
+// page and has no sign-in yet (the address page shows the same, but the user is here).
+func (s *serverStep) updateSignIn() {
+	g := s.w.address.signIn
+	if !g.active() || g.current() != nil {
+		s.signInRow.Hide()
+		return
+	}
+	data := map[string]any{"Provider": g.offer.DisplayName}
+	s.signInText.SetText(lang.L("{{.Provider}} signs you in on its own page, not with the password: Postfach opens it in your browser.", data))
+	s.signInButton.SetText(lang.L("Sign in with {{.Provider}}", data))
+	if g.busy {
+		s.signInButton.Disable()
+	} else {
+		s.signInButton.Enable()
+	}
+	if g.offer.OAuth2Only {
+		s.usePassword.Hide()
+	} else {
+		s.usePassword.Show()
+	}
+	s.signInRow.Show()
 }
 
 // guessHosts are the usual server names of a domain, most likely first.
@@ -159,7 +196,7 @@ func (s *serverStep) settings() (accounts.Account, string, error) {
 	}
 	if s.w.address.signIn.active() {
 		if s.w.address.signIn.current() == nil {
-			return a, "", errors.New(lang.L("Sign in on the first page."))
+			return a, "", errors.New(lang.L("Sign in first: the connection test uses that sign-in."))
 		}
 		return a, "", nil
 	}

@@ -139,6 +139,18 @@ func (g *signIn) onSignIn() {
 	})
 }
 
+// adopt takes the sign-in full discovery found for the address (a custom domain whose
+// mail a provider with its own sign-in page handles), unless the provider table
+// already offered one or the user chose a password.
+func (g *signIn) adopt(email string, offer *SignInOffer) {
+	if offer == nil || g.offered() || email != g.w.address.email() {
+		return
+	}
+	g.gen++ // a table lookup still under way is older news
+	g.offerFor, g.offer, g.usePW = email, offer, false
+	g.update()
+}
+
 func (g *signIn) onUsePassword() { g.usePW = true; g.stop(); g.update() }
 func (g *signIn) onUseSignIn()   { g.usePW = false; g.update() }
 
@@ -215,6 +227,7 @@ func (g *signIn) update() {
 	}
 	g.status.Refresh()
 	s.box.Refresh()
+	g.w.server.updateSignIn()
 	g.w.refreshButtons()
 }
 

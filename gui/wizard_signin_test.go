@@ -123,3 +123,37 @@ func TestWizardSignInNotInThisBuild(t *testing.T) {
 		t.Error("Gmail takes an app password")
 	}
 }
+
+// TestWizardSignInFromDiscovery checks a custom domain whose mail Microsoft 365
+// handles: the provider table does not know the domain, so the address page asks for a
+// password, but discovery (here through the MX record) says Microsoft; the server page
+// then offers "Sign in with Microsoft", the test waits for it, and the account is saved
+// as an OAuth2 account.
+func TestWizardSignInFromDiscovery(t *testing.T) {
+	core := newFakeCore()
+	core.discovery = &Discovery{Candidates: []Candidate{
+		{Protocol: accounts.IMAP, Host: "outlook.office365.com", Port: 993, Security: accounts.TLS, Source: "mx", Provider: "Microsoft 365",
+			SignIn: &SignInOffer{OAuth2Only: true, Provider: oauth.NameMicrosoft, DisplayName: "Microsoft"}},
+	}}
+	u, opened := newTestUI(t, core)
+	fillAddress(t, u)
+	tap(t, u.win, "Use IMAP for this address")
+	tap(t, u.win, "Next")
+	assertShows(t, u.win, "Microsoft signs you in on its own page, not with the password", "Sign in with Microsoft")
+	assertNotShows(t, u.win, "Use the password instead")
+	tap(t, u.win, "Test connection")
+	assertShows(t, u.win, "Sign in first")
+	if !u.wizard.next.Disabled() || len(core.tested) != 0 {
+		t.Fatal("no test and no saving before the sign-in")
+	}
+	tap(t, u.win, "Sign in with Microsoft")
+	if len(*opened) != 1 {
+		t.Fatalf("the browser opened %v", *opened)
+	}
+	assertNotShows(t, u.win, "Sign in with Microsoft")
+	tap(t, u.win, "Test connection")
+	tap(t, u.win, "Save account")
+	if len(core.accts) != 1 || core.accts[0].Auth != accounts.AuthOAuth2 || core.addedTokens["Anna"] == nil {
+		t.Fatalf("saved %+v", core.accts)
+	}
+}

@@ -76,7 +76,7 @@ func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, erro
 			Security: accounts.Security(cand.Security), Username: cand.Username,
 			Source: cand.Source, Provider: cand.Provider,
 			NeedsConfirmation: cand.NeedsConfirmation, ConfirmCodes: cand.ConfirmCodes, ConfirmReason: cand.ConfirmReason,
-			Notes: cand.Notes,
+			Notes: cand.Notes, SignIn: c.offer(ctx, cand),
 		})
 	}
 	for _, l := range res.Log {
@@ -102,18 +102,24 @@ func (c *Core) SignInOffer(ctx context.Context, email string) (*gui.SignInOffer,
 		return nil, err
 	}
 	for _, cand := range res.Candidates {
-		if cand.OAuthProvider == "" || cand.Authentication == discover.AuthPassword {
-			continue
+		if offer := c.offer(ctx, cand); offer != nil {
+			return offer, nil
 		}
-		offer := &gui.SignInOffer{OAuth2Only: cand.Authentication == discover.AuthOAuth2, Provider: cand.OAuthProvider}
-		p, err := c.svc.Provider(ctx, accounts.Connection{Auth: accounts.AuthOAuth2, OAuthProvider: cand.OAuthProvider})
-		offer.DisplayName = cmp.Or(p.DisplayName, cand.Provider)
-		if errors.Is(err, oauth.ErrNotConfigured) {
-			offer.Unavailable, err = err, nil
-		}
-		return offer, err
 	}
 	return nil, nil
+}
+
+// offer returns the sign-in a discovered server wants, nil for a password. A provider
+// whose discovery document cannot be read is offered as unavailable, with the reason.
+func (c *Core) offer(ctx context.Context, cand discover.Candidate) *gui.SignInOffer {
+	if cand.OAuthProvider == "" || cand.Authentication == discover.AuthPassword {
+		return nil
+	}
+	offer := &gui.SignInOffer{OAuth2Only: cand.Authentication == discover.AuthOAuth2, Provider: cand.OAuthProvider}
+	p, err := c.svc.Provider(ctx, accounts.Connection{Auth: accounts.AuthOAuth2, OAuthProvider: cand.OAuthProvider})
+	offer.DisplayName = cmp.Or(p.DisplayName, cand.Provider, cand.OAuthProvider)
+	offer.Unavailable = err
+	return offer
 }
 
 // SignIn implements gui.Core.
