@@ -31,7 +31,7 @@ func (u *UI) signInAgain(id string) {
 			st.signingIn = false
 			if err != nil {
 				u.overview.refreshCard(id)
-				u.showProblem(explain(err, acct, nil))
+				u.showProblem(explainSignIn(err, acct))
 				return
 			}
 			st.lastErr, st.quotaErr = nil, nil

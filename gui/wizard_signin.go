@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -127,7 +128,7 @@ func (g *signIn) onSignIn() {
 			}
 			g.busy, g.cancel = false, nil
 			if err != nil {
-				p := explain(err, a, nil)
+				p := explainSignIn(err, a)
 				g.status.Importance = widget.DangerImportance
 				g.status.SetText(p.Title + ". " + p.Text)
 			} else {
@@ -241,4 +242,21 @@ func oauthProviderName(name string) string {
 		return "Google"
 	}
 	return name
+}
+
+// explainSignIn explains a failed sign-in: the two ways it ends in the browser (the user
+// or the organisation said no; nobody finished it within the sign-in's ten minutes)
+// need other words than a failed login to a mail server.
+func explainSignIn(err error, a accounts.Account) problem {
+	switch {
+	case errors.Is(err, oauth.ErrDenied):
+		return problem{Title: lang.L("The sign-in was refused"), Detail: err.Error(),
+			Text: lang.L("The sign-in page answered that Postfach may not access this mailbox: it was cancelled there, or the organisation does not allow it."),
+			Hints: []string{lang.L("Try again and allow access; for a work account, ask your administrator to allow Postfach.")}}
+	case errors.Is(err, context.DeadlineExceeded):
+		return problem{Title: lang.L("The sign-in was not finished"), Detail: err.Error(),
+			Text:  lang.L("Postfach waited ten minutes for the sign-in in the browser."),
+			Hints: []string{lang.L("Try again; if no browser window opens, check your default browser.")}}
+	}
+	return explain(err, a, nil)
 }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -35,8 +36,16 @@ func TestWizardSignInReplacesPassword(t *testing.T) {
 	if !w.next.Disabled() {
 		t.Fatal("Next must wait for the sign-in")
 	}
+	// The user says no in the browser first.
+	core.signInErr = fmt.Errorf("oauth microsoft: sign-in: %w", oauth.ErrDenied)
 	tap(t, u.win, "Sign in with Microsoft")
-	if len(*opened) != 1 || (*opened)[0].String() != core.signInURL {
+	assertShows(t, u.win, "The sign-in was refused. The sign-in page answered that Postfach may not access this mailbox")
+	if !w.next.Disabled() {
+		t.Fatal("a refused sign-in must not let the wizard go on")
+	}
+	core.signInErr = nil
+	tap(t, u.win, "Sign in with Microsoft")
+	if len(*opened) != 2 || (*opened)[1].String() != core.signInURL {
 		t.Fatalf("the browser opened %v", *opened)
 	}
 	assertShows(t, u.win, "Signed in.")
