@@ -251,7 +251,7 @@ func explainSignIn(err error, a accounts.Account) problem {
 	switch {
 	case errors.Is(err, oauth.ErrDenied):
 		return problem{Title: lang.L("The sign-in was refused"), Detail: err.Error(),
-			Text: lang.L("The sign-in page answered that Postfach may not access this mailbox: it was cancelled there, or the organisation does not allow it."),
+			Text:  lang.L("The sign-in page answered that Postfach may not access this mailbox: it was cancelled there, or the organisation does not allow it."),
 			Hints: []string{lang.L("Try again and allow access; for a work account, ask your administrator to allow Postfach.")}}
 	case errors.Is(err, context.DeadlineExceeded):
 		return problem{Title: lang.L("The sign-in was not finished"), Detail: err.Error(),
