@@ -1,0 +1,240 @@
+//go:build unix
+
+package imapcopy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
+)
+
+// The crash harness, after backup/crash_test.go: an upload runs in a child process (this
+// test binary again) that is SIGKILLed at a durability step or at a random moment; the
+// parent checks that no message is on the server twice, runs again, and at the end
+// checks that every message is there exactly once.
+
+const uploadCrashEnv = "POSTFACH_IMAPCOPY_CRASH_CHILD"
+
+type uploadCrashJob struct {
+	Addr, User, Password, CertFile string
+	Src, Journal                   string
+	// Download, if set, is a download root: the child downloads every folder into it
+	// instead of uploading.
+	Download string
+	// Nth kills the child at the Nth failpoint call (0: none).
+	Nth int
+}
+
+// TestUploadCrashChild is the child side of the crash tests; on its own it skips.
+func TestUploadCrashChild(t *testing.T) {
+	spec := os.Getenv(uploadCrashEnv)
+	if spec == "" {
+		t.Skip("the crash tests run this in a child process")
+	}
+	var job uploadCrashJob
+	if err := json.Unmarshal([]byte(spec), &job); err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(job.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	dial := func(ctx context.Context) (*quota.Session, error) {
+		s, err := quota.Connect(ctx, job.Addr, &quota.Options{TLSConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}, Timeout: time.Minute})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Login(job.User, job.Password); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	calls := 0
+	failpoint := func(string) {
+		calls++
+		if calls == job.Nth {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	}
+	if job.Download != "" {
+		sess, err := dial(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.Close()
+		if _, err := Download(context.Background(), sess, job.Download, &DownloadOptions{BatchMessages: 9, failpoint: failpoint}); err != nil {
+			t.Fatalf("child download: %v", err)
+		}
+		return
+	}
+	opts := &UploadOptions{Journal: job.Journal, failpoint: failpoint}
+	if _, err := Upload(context.Background(), dial, job.Src, "INBOX", opts); err != nil {
+		t.Fatalf("child upload: %v", err)
+	}
+}
+
+// runUploadChild runs job in a child; killAfter > 0 also kills it from outside after that
+// delay. It reports whether the child died by SIGKILL.
+func runUploadChild(t *testing.T, job uploadCrashJob, killAfter time.Duration) bool {
+	t.Helper()
+	spec, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestUploadCrashChild$", "-test.count=1", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), uploadCrashEnv+"="+string(spec))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if killAfter > 0 {
+		timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true
+		}
+	}
+	if err != nil {
+		t.Fatalf("crash child failed: %v\n%s", err, out.String())
+	}
+	return false
+}
+
+func TestDovecotUploadCrash(t *testing.T) {
+	srv := dovecottest.Start(t)
+	msgs := crashCorpus()
+	check := func(t *testing.T, u *dovecottest.User, final bool) {
+		t.Helper()
+		for i, n := range serverCopies(t, srv, u, msgs) {
+			if n > 1 || (final && n != 1) {
+				t.Errorf("%s: %d copies on the server", msgs[i].Name, n)
+			}
+		}
+	}
+	job := func(u *dovecottest.User, dir string) uploadCrashJob {
+		return uploadCrashJob{Addr: srv.IMAPSAddr(), User: u.Name, Password: u.Password, CertFile: srv.CertPEMFile,
+			Src: filepath.Join(dir, "src"), Journal: filepath.Join(dir, "journal")}
+	}
+
+	// At every durability step of the first messages, then at random moments.
+	t.Run("failpoints", func(t *testing.T) {
+		u := srv.AddUser(t, "crashfp", testPass, 100)
+		dir := t.TempDir()
+		j := job(u, dir)
+		writeSource(t, j.Src, msgs)
+		for run := range 16 {
+			// Runs alternate between a kill after the APPEND (before the journal line)
+			// and after the journal line; each run gets one message further.
+			j.Nth = 1 + run%2
+			if !runUploadChild(t, j, 0) {
+				t.Fatalf("child not killed at failpoint %d", j.Nth)
+			}
+			check(t, u, false)
+		}
+		j.Nth = 0
+		runUploadChild(t, j, 0)
+		check(t, u, true)
+	})
+	t.Run("random", func(t *testing.T) {
+		u := srv.AddUser(t, "crashrnd", testPass, 100)
+		dir := t.TempDir()
+		j := job(u, dir)
+		writeSource(t, j.Src, msgs)
+		rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+		kills := 0
+		for range 20 {
+			if !runUploadChild(t, j, time.Duration(10+rng.IntN(190))*time.Millisecond) {
+				break
+			}
+			kills++
+			check(t, u, false)
+		}
+		runUploadChild(t, j, 0)
+		check(t, u, true)
+		t.Logf("%d random kills", kills)
+	})
+}
+
+// TestDovecotDownloadCrash: a download SIGKILLed at every durability step of its first
+// batches and at random moments, then finished: every message once in the tree, the same
+// bytes as an uninterrupted download.
+func TestDovecotDownloadCrash(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "dlcrash", testPass, 100)
+	msgs := crashCorpus()
+	for _, m := range msgs {
+		u.Deliver(t, m.Stored)
+	}
+	ref := t.TempDir()
+	if _, err := Download(context.Background(), mustDial(t, dialer(srv, u)), ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := readTree(t, ref)
+	if len(want) != len(msgs) {
+		t.Fatalf("reference download has %d messages, want %d", len(want), len(msgs))
+	}
+	root := t.TempDir()
+	job := uploadCrashJob{Addr: srv.IMAPSAddr(), User: u.Name, Password: u.Password, CertFile: srv.CertPEMFile, Download: root}
+	check := func(final bool) {
+		t.Helper()
+		got := readTree(t, root)
+		for name, b := range want {
+			n := countEqual(got, b)
+			if n > 1 || (final && n != 1) {
+				t.Errorf("%s: %d copies in the download", name, n)
+			}
+		}
+		if final && len(got) != len(want) {
+			t.Errorf("%d files, want %d", len(got), len(want))
+		}
+	}
+	// A batch of 9 messages has 1 + 9 + 1 + 1 failpoint calls; kill at each of the first
+	// 14, each time on a fresh start of the remaining work (files a killed run renamed
+	// into cur/ are kept, so later runs have less to do and may finish first).
+	kills := 0
+	for nth := 1; nth <= 14; nth++ {
+		job.Nth = nth
+		if !runUploadChild(t, job, 0) {
+			break // finished: the renames of killed runs left little to do
+		}
+		kills++
+		check(false)
+	}
+	if kills < 10 {
+		t.Errorf("only %d failpoint kills happened", kills)
+	}
+	rng := rand.New(rand.NewPCG(9, uint64(time.Now().UnixNano())))
+	job.Nth = 0
+	for range 6 {
+		if !runUploadChild(t, job, time.Duration(10+rng.IntN(150))*time.Millisecond) {
+			break
+		}
+		kills++
+		check(false)
+	}
+	runUploadChild(t, job, 0)
+	check(true)
+	t.Logf("%d kills in all", kills)
+}
