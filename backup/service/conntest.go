@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/postfach/postfach/accounts"
@@ -36,6 +37,9 @@ func (s *Service) TestToken(ctx context.Context, a accounts.Account, tok *oauth.
 	a.Normalize()
 	if err := a.Connection().Validate(); err != nil {
 		return nil, err
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, errors.New("test: no access token: sign in first")
 	}
 	return connect.TestLogin(ctx, a, connect.Credential{Tokens: staticToken(tok.AccessToken)}, &s.conn)
 }
