@@ -174,6 +174,9 @@ func accountRemove(args []string, env *Env) int {
 	if r.PasswordErr != nil {
 		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(r.PasswordErr))
 	}
+	if r.RevokeErr != nil {
+		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but the provider could not be asked to end its sign-in; remove Postfach's access in your account settings there:", Explain(r.RevokeErr))
+	}
 	if r.HistoryErr != nil {
 		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", r.HistoryErr)
 	}

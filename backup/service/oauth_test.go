@@ -38,7 +38,8 @@ func oauthAccount(mock *oauthmock.Server, name string, p accounts.Protocol, port
 
 // TestAddOAuth2 checks adding an OAuth2 account: the sign-in goes through the browser,
 // the refresh token lands in the keyring (under its own key, not the password's), a
-// refused config takes it out again, and removing the account deletes it.
+// refused config takes it out again, and removing the account revokes it at the
+// provider and deletes it.
 func TestAddOAuth2(t *testing.T) {
 	mock := oauthmock.Start(t, oauthmock.Config{})
 	s := oauthService(t, mock, nil)
@@ -70,8 +71,12 @@ func TestAddOAuth2(t *testing.T) {
 	}
 	s.newID = accounts.NewID
 
-	if _, err := s.Remove(ctx, added.ID, RemoveOptions{}); err != nil {
-		t.Fatal(err)
+	r, err := s.Remove(ctx, added.ID, RemoveOptions{})
+	if err != nil || r.RevokeErr != nil || r.PasswordErr != nil {
+		t.Fatalf("remove: %+v %v", r, err)
+	}
+	if mock.RefreshTokenValid(tok.RefreshToken) {
+		t.Error("removing the account did not revoke its sign-in at the provider")
 	}
 	if _, err := secrets.Get(ctx, oauth.KeyringKey(added.ID)); !errors.Is(err, secrets.ErrNotFound) {
 		t.Errorf("removing the account left its token: %v", err)

@@ -60,7 +60,7 @@ func (c *Core) RemoveAccount(ctx context.Context, id string, keepBackup, keepPas
 	if err != nil {
 		return err
 	}
-	return errors.Join(r.PasswordErr, r.HistoryErr)
+	return errors.Join(r.PasswordErr, r.RevokeErr, r.HistoryErr)
 }
 
 // Discover implements gui.Core. A lookup that found nothing still returns its log.
