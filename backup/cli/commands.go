@@ -66,6 +66,9 @@ type backupJSON struct {
 	DurationMS int64                 `json:"duration_ms"`
 	Errors     []backup.MessageError `json:"message_errors,omitempty"`
 	Error      string                `json:"error,omitempty"`
+	// Kind classifies Error (backup.Kind), e.g. "reauth-required": a script can tell
+	// "sign in again" from "try later" without reading the text.
+	Kind backup.Kind `json:"kind,omitempty"`
 }
 
 func backupCmd(args []string, env *Env) int {
@@ -149,7 +152,7 @@ func toJSON(a accounts.Account, r *backup.Result) backupJSON {
 	return backupJSON{
 		Account: a.Name, AccountID: a.ID, BackupDir: r.Dir, OK: r.OK(), New: r.New, AlreadyHad: r.AlreadyHad,
 		Restored: r.Restored, Deleted: r.Deleted, Failed: r.Failed, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(),
-		Errors: r.Errors, Error: r.Err,
+		Errors: r.Errors, Error: r.Err, Kind: r.Kind,
 	}
 }
 
