@@ -39,7 +39,8 @@ func headerText(raw string) (string, string) {
 	}
 	dec, err := wordDecoder.DecodeHeader(raw)
 	if err == nil {
-		return dec, defect
+		// mime passes the bytes of a "utf-8" encoded word on unchecked.
+		return strings.ToValidUTF8(dec, "\uFFFD"), defect
 	}
 	// One bad encoded word fails the whole header in mime; decode the others one by one.
 	words := strings.Split(raw, " ")
@@ -48,7 +49,7 @@ func headerText(raw string) (string, string) {
 			words[i] = d
 		}
 	}
-	return strings.Join(words, " "), "header: " + err.Error()
+	return strings.ToValidUTF8(strings.Join(words, " "), "\uFFFD"), "header: " + err.Error()
 }
 
 // addressList parses an address header. When the list is not valid RFC 5322, it falls
@@ -66,7 +67,7 @@ func addressList(raw string) ([]Address, string) {
 	if list, err := p.ParseList(fixed); err == nil {
 		out := make([]Address, len(list))
 		for i, a := range list {
-			out[i] = Address{Name: a.Name, Addr: a.Address}
+			out[i] = Address{Name: strings.ToValidUTF8(a.Name, "\uFFFD"), Addr: a.Address}
 		}
 		return out, ""
 	}
@@ -107,7 +108,7 @@ func parseDate(raw string) (time.Time, string) {
 
 // messageID strips the angle brackets of a Message-ID.
 func messageID(raw string) string {
-	raw = strings.TrimSpace(raw)
+	raw = strings.ToValidUTF8(strings.TrimSpace(raw), "\uFFFD")
 	if i := strings.IndexByte(raw, '<'); i >= 0 {
 		if j := strings.IndexByte(raw[i:], '>'); j > 0 {
 			return raw[i+1 : i+j]

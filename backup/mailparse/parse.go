@@ -217,7 +217,7 @@ func mediaType(v string, p *parser) (string, map[string]string) {
 		p.defect("content-type: " + err.Error())
 		if mt == "" {
 			mt, _, _ = strings.Cut(v, ";")
-			mt = strings.ToLower(strings.TrimSpace(mt))
+			mt = strings.ToValidUTF8(strings.ToLower(strings.TrimSpace(mt)), "\uFFFD")
 		}
 		if params == nil {
 			params = map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,7 +193,14 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse failed on in-memory input: %v", err)
 		}
-		for _, s := range []string{m.Subject, m.Text, m.HTML, m.MessageID} {
+		strs := []string{m.Subject, m.Text, m.HTML, m.MessageID}
+		for _, a := range slices.Concat(m.From, m.To, m.Cc) {
+			strs = append(strs, a.Name, a.Addr)
+		}
+		for _, a := range m.Attachments {
+			strs = append(strs, a.Name, a.ContentType)
+		}
+		for _, s := range append(strs, m.Defects...) {
 			if !utf8.ValidString(s) {
 				t.Errorf("invalid UTF-8 in result: %q", s)
 			}
