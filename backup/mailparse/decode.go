@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"bytes"
 	"encoding/base64"
 	"io"
 	"mime/quotedprintable"
@@ -26,13 +27,21 @@ func transferDecoder(cte string, r io.Reader, p *parser) io.Reader {
 // section 6.8 says to ignore characters outside the alphabet).
 type base64Filter struct{ r io.Reader }
 
+// base64Alphabet marks the bytes base64Filter keeps.
+var base64Alphabet = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = true
+	}
+	return t
+}()
+
 func (f *base64Filter) Read(b []byte) (int, error) {
 	for {
 		n, err := f.r.Read(b)
 		k := 0
 		for _, c := range b[:n] {
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
-				b[k] = c
+			b[k] = c
+			if base64Alphabet[c] {
 				k++
 			}
 		}
@@ -41,3 +50,24 @@ func (f *base64Filter) Read(b []byte) (int, error) {
 		}
 	}
 }
+
+// base64Size counts the bytes a base64 body decodes to without decoding it: three
+// bytes for every four characters of the alphabet. The index needs only sizes, and this
+// is several times faster than decoding.
+type base64Size struct{ chars int64 }
+
+func (c *base64Size) Write(b []byte) (int, error) {
+	other := bytes.Count(b, []byte{'\n'}) + bytes.Count(b, []byte{'\r'}) + bytes.Count(b, []byte{'='})
+	if bytes.IndexAny(b, " \t") >= 0 {
+		other = 0
+		for _, x := range b {
+			if !base64Alphabet[x] {
+				other++
+			}
+		}
+	}
+	c.chars += int64(len(b) - other)
+	return len(b), nil
+}
+
+func (c *base64Size) size() int64 { return c.chars * 3 / 4 }

@@ -193,7 +193,7 @@ func (p *parser) entity(h textproto.MIMEHeader, body io.Reader, depth int) (stri
 		p.msg.Attachments = append(p.msg.Attachments, Attachment{Name: name, ContentType: mt, Inline: disp == "inline"})
 		return im.Subject + "\n" + im.Text, true
 	case disp == "attachment" || !strings.HasPrefix(mt, "text/") || (name != "" && disp != "inline"):
-		p.attachment(name, mt, disp == "inline", transferDecoder(cte, body, p))
+		p.attachment(name, mt, disp == "inline", cte, body)
 		return "", false
 	case mt == "text/html":
 		html, _ := p.text(body, cte, params["charset"], false)
@@ -283,14 +283,19 @@ func (p *parser) text(body io.Reader, cte, charset string, plain bool) (string, 
 	return strings.ReplaceAll(s, "\r\n", "\n"), plain
 }
 
-func (p *parser) attachment(name, mt string, inline bool, r io.Reader) {
+func (p *parser) attachment(name, mt string, inline bool, cte string, body io.Reader) {
 	a := Attachment{Name: name, ContentType: mt, Inline: inline}
 	var err error
-	if p.keepData {
-		a.Data, err = io.ReadAll(r)
+	switch {
+	case p.keepData:
+		a.Data, err = io.ReadAll(transferDecoder(cte, body, p))
 		a.Size = int64(len(a.Data))
-	} else {
-		a.Size, err = io.Copy(io.Discard, r)
+	case cte == "base64":
+		var c base64Size
+		_, err = io.Copy(&c, body)
+		a.Size = c.size()
+	default:
+		a.Size, err = io.Copy(io.Discard, transferDecoder(cte, body, p))
 	}
 	if err != nil {
 		p.defect(fmt.Sprintf("attachment %q: %v", name, err))

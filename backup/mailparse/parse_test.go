@@ -207,3 +207,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestAttachmentSizes checks that the sizes counted without decoding (the index's way)
+// equal the decoded sizes.
+func TestAttachmentSizes(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.eml")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted, _ := Parse(bytes.NewReader(raw), nil)
+		decoded, _ := Parse(bytes.NewReader(raw), &Options{AttachmentData: true})
+		for i, a := range decoded.Attachments {
+			if c := counted.Attachments[i].Size; c != a.Size {
+				t.Errorf("%s attachment %d: counted %d bytes, decoded %d", f, i, c, a.Size)
+			}
+		}
+	}
+}

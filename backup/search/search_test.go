@@ -263,29 +263,33 @@ func TestUpdateIncremental(t *testing.T) {
 
 func TestUpdateCancelKeepsProgress(t *testing.T) {
 	root := t.TempDir()
-	storeGenerated(t, root, 1200)
+	storeGenerated(t, root, 250)
 	ix, err := Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	ix.batch = 150
 	ctx, cancel := context.WithCancel(context.Background())
 	var calls []Progress
 	_, err = ix.Update(ctx, func(p Progress) {
 		calls = append(calls, p)
-		cancel()
+		if p.Done == 200 {
+			cancel()
+		}
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if len(calls) != 1 || calls[0] != (Progress{Done: batchSize, Total: 1200}) {
-		t.Errorf("progress calls %+v", calls)
+	if want := []Progress{{100, 250}, {200, 250}}; !slices.Equal(calls, want) {
+		t.Errorf("progress calls %+v, want %+v", calls, want)
 	}
 	st, err := ix.Update(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Added != 1200-batchSize || st.Total != 1200 {
-		t.Errorf("resumed update: %+v, want the remaining %d added", st, 1200-batchSize)
+	// The first batch (150) was committed before the cancel, the second was not.
+	if st.Added != 100 || st.Total != 250 {
+		t.Errorf("resumed update: %+v, want the remaining 100 added", st)
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/postfach/postfach/backup/mailparse"
 )
 
-// Progress reports how far Update is. Done counts messages indexed or skipped so far,
-// Total those to index in this run.
+// Progress reports how far Update is. Done counts messages read so far, Total those to
+// index in this run. Done == Total is reported once they are all committed.
 type Progress struct {
 	Done, Total int
 }
@@ -36,8 +36,12 @@ type Stats struct {
 }
 
 // batchSize is how many messages one transaction adds. Each commit keeps the work done
-// so far if the update is cancelled, and lets searches see the progress.
+// so far if the update is cancelled, and lets searches see the progress. Larger batches
+// give FTS5 fewer segments to merge (see hashsize in index.go).
 const batchSize = 500
+
+// progressEvery is how often (in messages) Update reports progress between commits.
+const progressEvery = 100
 
 // Update brings the index up to date with the Maildir: it indexes messages not indexed
 // yet and drops entries whose file is gone. It only reads the Maildir. Damaged messages
@@ -204,13 +208,16 @@ func (ix *Index) add(ctx context.Context, todo []job, progress func(Progress), s
 			}
 		}
 	})
-	for start := 0; start < len(todo); start += batchSize {
-		end := min(start+batchSize, len(todo))
+	for start := 0; start < len(todo); start += ix.batch {
+		end := min(start+ix.batch, len(todo))
 		for i := start; i < end; i++ {
 			select {
 			case <-done[i]:
 			case <-ctx.Done():
 				return ctx.Err()
+			}
+			if progress != nil && (i+1)%progressEvery == 0 && i+1 < len(todo) {
+				progress(Progress{Done: i + 1, Total: len(todo)})
 			}
 		}
 		if err := ix.write(ctx, todo[start:end], st); err != nil {
@@ -219,7 +226,7 @@ func (ix *Index) add(ctx context.Context, todo []job, progress func(Progress), s
 		for i := start; i < end; i++ {
 			todo[i].doc = nil // let the text go
 		}
-		if progress != nil {
+		if progress != nil && end == len(todo) {
 			progress(Progress{Done: end, Total: len(todo)})
 		}
 	}
