@@ -148,6 +148,13 @@ func (q Query) where() (string, []any) {
 // becomes a quoted FTS5 string (so that FTS5 operators and punctuation in it are plain
 // text), "*" at its end a prefix query, all of them joined by AND.
 func matchExpr(words string) string {
+	// FTS5 reads its query as a C string: a NUL would end it inside a quoted word.
+	words = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, words)
 	var parts []string
 	for _, w := range splitWords(words) {
 		prefix := strings.HasSuffix(w, "*")

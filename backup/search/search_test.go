@@ -14,7 +14,7 @@ import (
 )
 
 // storeGolden copies the parser's test messages into a new Maildir, keyed by file name.
-func storeGolden(t *testing.T) string {
+func storeGolden(t testing.TB) string {
 	t.Helper()
 	root := t.TempDir()
 	files, err := filepath.Glob("../mailparse/testdata/*.eml")
@@ -50,7 +50,7 @@ func storeGolden(t *testing.T) string {
 	return root
 }
 
-func openUpdated(t *testing.T, root string) *Index {
+func openUpdated(t testing.TB, root string) *Index {
 	t.Helper()
 	ix, err := Open(root)
 	if err != nil {

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/search"
 )
 
