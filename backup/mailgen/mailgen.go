@@ -13,6 +13,8 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -82,7 +84,8 @@ func (g *Generator) text(n int) string {
 		for i := range words {
 			w := g.word()
 			if i == 0 {
-				w = strings.ToUpper(w[:1]) + w[1:]
+				r, n := utf8.DecodeRuneInString(w)
+				w = string(unicode.ToUpper(r)) + w[n:]
 			}
 			b.WriteString(w)
 			if i < words-1 {
@@ -111,7 +114,7 @@ func (g *Generator) Message(i int) ([]byte, time.Time) {
 	toName, to := g.person()
 	subject := g.text(20)
 	if len(subject) > 60 {
-		subject = subject[:strings.LastIndexByte(subject[:60], ' ')]
+		subject = subject[:strings.LastIndexByte(subject[:60], ' ')] // cut at a space: valid UTF-8
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Return-Path: <%s>\r\n", from)

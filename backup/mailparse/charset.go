@@ -46,12 +46,15 @@ func decodeText(b []byte, label string) (string, string) {
 		if utf8.Valid(b) {
 			return string(b), ""
 		}
+		if mostlyUTF8(b) {
+			return string(bytes.ToValidUTF8(b, []byte("\uFFFD"))), fmt.Sprintf("text is damaged %s; bad bytes replaced", labelOr(label))
+		}
 		return win1252(b), fmt.Sprintf("text is not valid %s; read as Windows-1252", labelOr(label))
 	}
 	enc, err := lookupCharset(label)
 	if err != nil {
-		if utf8.Valid(b) {
-			return string(b), err.Error() + "; read as UTF-8"
+		if utf8.Valid(b) || mostlyUTF8(b) {
+			return string(bytes.ToValidUTF8(b, []byte("\uFFFD"))), err.Error() + "; read as UTF-8"
 		}
 		return win1252(b), err.Error() + "; read as Windows-1252"
 	}
@@ -60,6 +63,24 @@ func decodeText(b []byte, label string) (string, string) {
 		return win1252(b), fmt.Sprintf("charset %s: %v; read as Windows-1252", label, err)
 	}
 	return string(out), ""
+}
+
+// mostlyUTF8 tells UTF-8 with a few damaged bytes (keep it, replace those) from 8-bit
+// text in another charset (read it as Windows-1252): UTF-8 has at least as many valid
+// multi-byte sequences as invalid bytes; Latin-1 text has almost none.
+func mostlyUTF8(b []byte) bool {
+	valid, invalid := 0, 0
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+		case n > 1:
+			valid++
+		}
+		b = b[n:]
+	}
+	return valid > 0 && valid >= invalid
 }
 
 func labelOr(label string) string {

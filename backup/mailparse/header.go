@@ -34,8 +34,13 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: wordCharsetReader}
 func headerText(raw string) (string, string) {
 	defect := ""
 	if !utf8.ValidString(raw) {
-		raw = win1252([]byte(raw))
-		defect = "8-bit header read as Windows-1252"
+		if mostlyUTF8([]byte(raw)) {
+			raw = strings.ToValidUTF8(raw, "\uFFFD")
+			defect = "damaged UTF-8 in header; bad bytes replaced"
+		} else {
+			raw = win1252([]byte(raw))
+			defect = "8-bit header read as Windows-1252"
+		}
 	}
 	dec, err := wordDecoder.DecodeHeader(raw)
 	if err == nil {
@@ -61,7 +66,11 @@ func addressList(raw string) ([]Address, string) {
 	}
 	fixed := raw
 	if !utf8.ValidString(fixed) {
-		fixed = win1252([]byte(fixed))
+		if mostlyUTF8([]byte(fixed)) {
+			fixed = strings.ToValidUTF8(fixed, "\uFFFD")
+		} else {
+			fixed = win1252([]byte(fixed))
+		}
 	}
 	p := mail.AddressParser{WordDecoder: wordDecoder}
 	if list, err := p.ParseList(fixed); err == nil {

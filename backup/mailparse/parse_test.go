@@ -103,6 +103,7 @@ func TestGerman(t *testing.T) {
 		{"undeclared-8bit.eml", "text", "äöü ÄÖÜ ß"},
 		{"missing-boundary.eml", "text", "Köln"},
 		{"forwarded.eml", "text", "Vertrag für die Wohnung"},
+		{"damaged-utf8.eml", "text", "Grüße aus Köln, ein kaputtes Byte \uFFFD mitten"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.field, func(t *testing.T) {

@@ -87,12 +87,12 @@ func TestReset(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if st.Total != 16 {
-				t.Errorf("after rebuild: %+v, want 16 messages", st)
+			if st.Total != goldenCount {
+				t.Errorf("after rebuild: %+v, want %d messages", st, goldenCount)
 			}
 			res, err := ix.Search(context.Background(), Query{Words: "köln"})
-			if err != nil || res.Total != 4 {
-				t.Errorf("after rebuild: %d hits, %v; want 4", res.Total, err)
+			if err != nil || res.Total != 5 {
+				t.Errorf("after rebuild: %d hits, %v; want 5", res.Total, err)
 			}
 		})
 	}
@@ -106,7 +106,7 @@ func TestRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Added != 16 || last != (Progress{Done: 16, Total: 16}) {
+	if st.Added != goldenCount || last != (Progress{Done: goldenCount, Total: goldenCount}) {
 		t.Errorf("rebuild: %+v, last progress %+v", st, last)
 	}
 }

@@ -124,6 +124,16 @@ func (ix *Index) indexedKeys(ctx context.Context) (map[maildir.Key]indexed, erro
 
 // dropAndMove deletes entries whose message is gone and follows files that moved.
 func (ix *Index) dropAndMove(ctx context.Context, files map[maildir.Key]string, have map[maildir.Key]indexed, st *Stats) error {
+	changed := false
+	for k, e := range have {
+		if rel, ok := files[k]; !ok || rel != e.file {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return nil
+	}
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("begin", err)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postfach/postfach/backup/export"
 	"github.com/postfach/postfach/backup/maildir"
 	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/search"
@@ -138,6 +139,7 @@ func BenchmarkIndexIncremental(b *testing.B) {
 		start := time.Now()
 		st, err := ix.Update(context.Background(), nil)
 		incr += time.Since(start)
+
 		if err != nil || st.Added != 100 {
 			b.Fatalf("update: %+v, %v", st, err)
 		}
@@ -174,10 +176,13 @@ func removeGenerated(b *testing.B, root string, first, n int) {
 	}
 }
 
-// median runs query reps times and returns the median time and the hit count.
+// median runs query reps times and returns the median time and the hit count; it
+// reports the mean CPU time per query too (the wall time suffers from other jobs).
 func median(b *testing.B, ix *search.Index, q search.Query, reps int) (time.Duration, int) {
 	var times []time.Duration
 	total := 0
+	cpu := cpuTime()
+	defer func() { b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1e3/float64(reps), "cpu-ms/query") }()
 	for range reps {
 		start := time.Now()
 		res, err := ix.Search(context.Background(), q)
@@ -256,4 +261,41 @@ func BenchmarkGrep(b *testing.B) {
 			b.ReportMetric(float64(files), "files")
 		})
 	}
+}
+
+// BenchmarkExport writes every message of the mailbox as .eml files and as one mbox.
+func BenchmarkExport(b *testing.B) {
+	ix := openIndex(b)
+	res, err := ix.Search(context.Background(), search.Query{Limit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := make([]export.Message, len(res.Hits))
+	for i, h := range res.Hits {
+		msgs[i] = export.FromHit(h)
+	}
+	b.Run("eml", func(b *testing.B) {
+		for b.Loop() {
+			dir := b.TempDir()
+			if _, err := export.EML(context.Background(), dir, msgs, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			os.RemoveAll(dir)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(len(msgs))*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("mbox", func(b *testing.B) {
+		for b.Loop() {
+			path := filepath.Join(b.TempDir(), "all.mbox")
+			if _, err := export.Mbox(context.Background(), path, msgs, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			os.Remove(path)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(len(msgs))*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }
