@@ -298,3 +298,38 @@ func TestUpdateCancelKeepsProgress(t *testing.T) {
 		t.Errorf("resumed update: %+v, want the remaining 100 added", st)
 	}
 }
+
+// TestSearchDuringUpdate searches while Update writes: readers see committed batches
+// and never fail.
+func TestSearchDuringUpdate(t *testing.T) {
+	root := t.TempDir()
+	storeGenerated(t, root, 300)
+	ix, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ix.batch = 50
+	done := make(chan error)
+	go func() {
+		_, err := ix.Update(context.Background(), nil)
+		done <- err
+	}()
+	for updating := true; updating; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			updating = false
+		default:
+			if _, err := ix.Search(context.Background(), Query{Words: "termin"}); err != nil {
+				t.Fatalf("search during update: %v", err)
+			}
+		}
+	}
+	res, err := ix.Search(context.Background(), Query{Limit: 1})
+	if err != nil || res.Total != 300 {
+		t.Errorf("after update: %d messages, %v", res.Total, err)
+	}
+}

@@ -199,6 +199,9 @@ func (ix *Index) add(ctx context.Context, todo []job, progress func(Progress), s
 	for i := range done {
 		done[i] = make(chan struct{})
 	}
+	// ahead bounds the parsed messages waiting for the writer (each holds up to 256 KiB
+	// of text): parsing is faster than writing, and 100,000 waiting texts would not fit.
+	ahead := make(chan struct{}, 2*ix.batch)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	for range workers {
 		wg.Go(func() {
@@ -211,6 +214,11 @@ func (ix *Index) add(ctx context.Context, todo []job, progress func(Progress), s
 	wg.Go(func() {
 		defer close(jobs)
 		for i := range todo {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
@@ -235,6 +243,7 @@ func (ix *Index) add(ctx context.Context, todo []job, progress func(Progress), s
 		}
 		for i := start; i < end; i++ {
 			todo[i].doc = nil // let the text go
+			<-ahead
 		}
 		if progress != nil && end == len(todo) {
 			progress(Progress{Done: end, Total: len(todo)})
