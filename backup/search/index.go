@@ -52,7 +52,7 @@ type Index struct {
 }
 
 // schema is the database layout. msg holds what a result list shows; fts holds the
-// words. The FTS5 table stores no text of its own (content=”): the messages are on
+// words. The FTS5 table is contentless (stores no text of its own): the messages are on
 // disk anyway, and this keeps the index small. A 32 MiB in-memory term buffer
 // (hashsize, default 1 MiB) makes FTS5 write fewer, larger segments: a third less CPU
 // for a first indexing, since fewer segments need merging.
