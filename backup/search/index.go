@@ -54,7 +54,7 @@ type Index struct {
 // schema is the database layout. msg holds what a result list shows; fts holds the
 // words. The FTS5 table is contentless (stores no text of its own): the messages are on
 // disk anyway, and this keeps the index small. A 32 MiB in-memory term buffer
-// (hashsize, default 1 MiB) makes FTS5 write fewer, larger segments: a third less CPU
+// (hashsize, default 1 MiB) makes FTS5 write fewer, larger segments: 12 % less CPU
 // for a first indexing, since fewer segments need merging.
 const schema = `
 CREATE TABLE msg(
