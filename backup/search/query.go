@@ -31,17 +31,17 @@ type Query struct {
 // DefaultLimit is the number of hits a Query without Limit returns.
 const DefaultLimit = 100
 
-// Hit is one message found.
+// Hit is one message found. The JSON names are those of `postfach search --json`.
 type Hit struct {
-	ID        int64     // the entry's number in this index; stable until a rebuild
-	MessageID string    // Message-ID without angle brackets; may be empty
-	Date      time.Time // Date header, or the delivery time when it has none
-	From      string    // "Name <address>"
-	Subject   string
-	Size      int64  // bytes of the stored message
-	File      string // absolute path of the stored message
+	ID        int64     `json:"id"`         // the entry's number in this index; stable until a rebuild
+	MessageID string    `json:"message_id"` // Message-ID without angle brackets; may be empty
+	Date      time.Time `json:"date"`       // Date header, or the delivery time when it has none
+	From      string    `json:"from"`       // "Name <address>"
+	Subject   string    `json:"subject"`
+	Size      int64     `json:"size"` // bytes of the stored message
+	File      string    `json:"file"` // absolute path of the stored message
 	// Attachments counts the attachments that are not inline.
-	Attachments int
+	Attachments int `json:"attachments"`
 }
 
 // Result is a page of hits, newest first, and how many hits there are in all.

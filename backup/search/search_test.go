@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -168,6 +169,20 @@ func TestHitFields(t *testing.T) {
 	got, err := os.ReadFile(h.File)
 	if err != nil || string(got) != string(raw) {
 		t.Errorf("file does not hold the message: %v", err)
+	}
+}
+
+func TestHitJSON(t *testing.T) {
+	h := Hit{ID: 7, MessageID: "a@b", Date: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), From: "A <a@b>",
+		Subject: "S", Size: 12, File: "/x/new/1.postfach", Attachments: 1}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":7,"message_id":"a@b","date":"2024-01-02T03:04:05Z","from":"A \u003ca@b\u003e",` +
+		`"subject":"S","size":12,"file":"/x/new/1.postfach","attachments":1}`
+	if string(b) != want {
+		t.Errorf("JSON\n got %s\nwant %s", b, want)
 	}
 }
 
