@@ -39,6 +39,21 @@ const (
 	ResetVersion              // the file was written by another version of Postfach
 )
 
+// String says the reason in a few words, for logs and status lines.
+func (r Reset) String() string {
+	switch r {
+	case NotReset:
+		return "opened"
+	case ResetMissing:
+		return "no index yet"
+	case ResetDamaged:
+		return "index damaged"
+	case ResetVersion:
+		return "index of another version"
+	}
+	return fmt.Sprintf("Reset(%d)", int(r))
+}
+
 // Index is an open search index. Its methods are safe for concurrent use: searches may
 // run while Update adds messages (SQLite's WAL mode gives readers a consistent view).
 type Index struct {
