@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -180,8 +181,12 @@ func (p *parser) entity(h textproto.MIMEHeader, body io.Reader, depth int) (stri
 	case mt == "message/rfc822" && depth < maxDepth:
 		// A forwarded message: offered as an attachment, its text searched with the
 		// enclosing message's.
+		raw, err := io.ReadAll(transferDecoder(cte, body, p))
+		if err != nil {
+			p.defect("attached message: " + err.Error())
+		}
 		inner := &parser{msg: &Message{}, maxText: p.maxText, parts: p.parts}
-		inner.message(bufio.NewReader(transferDecoder(cte, body, p)), depth+1)
+		inner.message(bufio.NewReader(bytes.NewReader(raw)), depth+1)
 		p.parts = inner.parts
 		for _, d := range inner.msg.Defects {
 			p.defect("attached message: " + d)
@@ -190,7 +195,11 @@ func (p *parser) entity(h textproto.MIMEHeader, body io.Reader, depth int) (stri
 		if name == "" {
 			name = im.Subject + ".eml"
 		}
-		p.msg.Attachments = append(p.msg.Attachments, Attachment{Name: name, ContentType: mt, Inline: disp == "inline"})
+		a := Attachment{Name: name, ContentType: mt, Inline: disp == "inline", Size: int64(len(raw))}
+		if p.keepData {
+			a.Data = raw
+		}
+		p.msg.Attachments = append(p.msg.Attachments, a)
 		return im.Subject + "\n" + im.Text, true
 	case disp == "attachment" || !strings.HasPrefix(mt, "text/") || (name != "" && disp != "inline"):
 		p.attachment(name, mt, disp == "inline", cte, body)
