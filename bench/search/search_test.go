@@ -1,4 +1,4 @@
-// Package search benchmarks the backup search index and the export on a synthetic
+// Package searchbench benchmarks the backup search index and the export on a synthetic
 // mailbox of 10,000 realistic messages (~70 KB on average, a fifth with attachments;
 // see backup/mailgen), next to what people use without an index
 // (grep -ril over the Maildir).
@@ -6,7 +6,7 @@
 //	go test -run '^$' -bench . -benchtime 1x ./bench/search/
 //
 // SEARCH_BENCH_MESSAGES=N uses a smaller mailbox.
-package search
+package searchbench
 
 import (
 	"context"
