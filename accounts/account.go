@@ -77,6 +77,8 @@ type Account struct {
 	ProtocolChosenAt time.Time `json:"protocol_chosen_at"`
 	// Backup is the backup policy; set for POP3 accounts only.
 	Backup *BackupPolicy `json:"backup,omitempty"`
+	// Switches are the account's protocol changes, oldest first (see ProtocolChange).
+	Switches []ProtocolChange `json:"switches,omitempty"`
 }
 
 // Addr returns host:port for dialling.
