@@ -79,6 +79,9 @@ type Account struct {
 	Backup *BackupPolicy `json:"backup,omitempty"`
 	// Switches are the account's protocol changes, oldest first (see ProtocolChange).
 	Switches []ProtocolChange `json:"switches,omitempty"`
+	// ArchiveDir is where the free-space assistant moved this IMAP account's mail (a
+	// Maildir++ tree); empty until the first archive run.
+	ArchiveDir string `json:"archive_dir,omitempty"`
 }
 
 // Addr returns host:port for dialling.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
@@ -31,11 +32,20 @@ func (s *Service) Test(ctx context.Context, a accounts.Account, password string)
 }
 
 // Quota reads a saved IMAP account's quota; with folders, also the size of each folder
-// (slower: one request per folder).
+// (slower: one request per folder). Each reading is kept for the forecast (QuotaForecast).
 func (s *Service) Quota(ctx context.Context, id string, folders bool) (*quota.Report, error) {
 	a, pw, err := s.withPassword(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return connect.Quota(ctx, a, pw, folders, &s.conn)
+	rep, err := connect.Quota(ctx, a, pw, folders, &s.conn)
+	if err != nil {
+		return nil, err
+	}
+	if used, limit, ok := rep.Storage(); ok {
+		// The readings only feed the forecast (forecast.go): a state folder that cannot
+		// be written must not turn a good quota reading into a failure.
+		_ = s.recordQuota(a.ID, QuotaReading{At: time.Now().UTC(), Used: used, Limit: limit})
+	}
+	return rep, nil
 }
