@@ -21,6 +21,10 @@ type fakeAssistants struct {
 	result    *SwitchResult
 	switchErr error
 	targets   []SwitchTarget
+
+	archivePlan *ArchivePlan
+	archiveRes  *ArchiveResult
+	archived    []ArchiveChoice
 }
 
 func (f *fakeAssistants) PlanSwitch(_ context.Context, _ string, t SwitchTarget) (*SwitchPlan, error) {
@@ -35,11 +39,13 @@ func (f *fakeAssistants) Switch(_ context.Context, _ string, t SwitchTarget, pro
 }
 
 func (f *fakeAssistants) PlanArchive(context.Context, string, ArchiveChoice) (*ArchivePlan, error) {
-	return &ArchivePlan{}, nil
+	return f.archivePlan, nil
 }
 
-func (f *fakeAssistants) Archive(context.Context, string, ArchiveChoice, func(CopyProgress)) (*ArchiveResult, error) {
-	return &ArchiveResult{}, nil
+func (f *fakeAssistants) Archive(_ context.Context, _ string, c ArchiveChoice, progress func(CopyProgress)) (*ArchiveResult, error) {
+	f.archived = append(f.archived, c)
+	progress(CopyProgress{Folder: "INBOX", Done: 1, Total: 2})
+	return f.archiveRes, nil
 }
 
 // newAssistUI is newTestUI for a core that offers the assistants.
@@ -142,4 +148,45 @@ func TestNoSwitchAssistantWithoutCoreSupport(t *testing.T) {
 	w := lastWindow(t, u)
 	tap(t, w, "Why can't I change this?")
 	assertNotShows(t, w, "Open the switch assistant")
+}
+
+// TestFreeSpaceAssistant: an amber quota bar offers "Free up space…" with the forecast;
+// the dialog prices each choice, moves the chosen one and reads the quota again.
+func TestFreeSpaceAssistant(t *testing.T) {
+	year := 365 * 24 * time.Hour
+	core := &fakeAssistants{fakeCore: newFakeCore(),
+		archivePlan: &ArchivePlan{Dir: "/home/anna/Postfach-Archive/i1@example.org", Options: []ArchiveOption{
+			{Choice: ArchiveChoice{OlderThan: year}, Messages: 300, Bytes: 700_000_000},
+			{Choice: ArchiveChoice{OlderThan: 2 * year}, Messages: 120, Bytes: 412_000_000},
+			{Choice: ArchiveChoice{LargerThan: 10 << 20}, Messages: 0},
+		}},
+		archiveRes: &ArchiveResult{Deleted: 120, Freed: 412_000_000, Dir: "/home/anna/Postfach-Archive/i1@example.org"}}
+	core.accts = []accounts.Account{imapAccount("i1")}
+	core.quota["i1"] = &QuotaReport{Supported: true, Used: 850_000_000, Limit: 1_000_000_000, Checked: now, FullInDays: 23.4}
+	u := newAssistUI(t, core)
+	runJobs(u)
+	assertShows(t, u.win, "850 MB of 1 GB used.", "full in about 23 days", "Free up space…")
+	tap(t, u.win, "Free up space…")
+	w := lastWindow(t, u)
+	s := freeSpaceScreens[w]
+	if s == nil {
+		t.Fatal("no free-space window")
+	}
+	assertShows(t, w, "Mail older than 2 years: 120 messages, 412 MB", "Mail older than one year: 300 messages, 700 MB", "Drafts are left alone")
+	if !s.move.Disabled() {
+		t.Error("moving is possible before a choice")
+	}
+	s.choices.SetSelected(s.choices.Options[2])
+	if !s.move.Disabled() {
+		t.Error("a choice that frees nothing can be moved")
+	}
+	s.choices.SetSelected(s.choices.Options[1])
+	core.quota["i1"] = &QuotaReport{Supported: true, Used: 438_000_000, Limit: 1_000_000_000, Checked: now}
+	tap(t, w, "Move to the archive")
+	assertShows(t, w, "Moved 120 messages into /home/anna/Postfach-Archive/i1@example.org", "Freed 412 MB.")
+	if len(core.archived) != 1 || core.archived[0].OlderThan != 2*year {
+		t.Errorf("archived %+v", core.archived)
+	}
+	assertShows(t, u.win, "438 MB of 1 GB used.")
+	assertNotShows(t, u.win, "Free up space…")
 }
