@@ -323,3 +323,23 @@ func TestDovecotSwitchToPOP3(t *testing.T) {
 		t.Fatalf("first POP3 backup: %+v %v", r, err)
 	}
 }
+
+// TestDovecotSwitchToPOP3WrongServer: a POP3 server that refuses the login stops the
+// switch at the plan; nothing is downloaded and the account stays IMAP.
+func TestDovecotSwitchToPOP3WrongServer(t *testing.T) {
+	srv := dovecottest.Start(t)
+	u := srv.AddUser(t, "imapwrong", "pw", 10)
+	s := dovecotService(t, srv)
+	a := addIMAP(t, s, srv, u)
+	dir := filepath.Join(t.TempDir(), "pop3")
+	res, err := s.Switch(context.Background(), a.ID, &SwitchOptions{Target: Target{Port: srv.POP3SPort, Password: "wrong"}, Dir: dir})
+	if backup.KindOf(err) != backup.KindAuth || res != nil && res.Switched {
+		t.Fatalf("switch: %v %+v", err, res)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused switch created %s", dir)
+	}
+	if got, _ := s.Get(a.ID); got.Protocol != accounts.IMAP {
+		t.Errorf("account switched: %+v", got)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"strconv"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup/imapcopy"
 )
 
@@ -23,10 +25,21 @@ func CopyDir(backupDir string) string { return filepath.Join(backupDir, "IMAP ma
 // "<time>.V<uidvalidity>U<uid>.postfach" (docs/imapcopy.md).
 var storedRE = regexp.MustCompile(`^[0-9]+\.V([0-9]+)U([0-9]+)\.postfach([:!]|$)`)
 
-// planDownload lists the server's folders with their sizes.
+// planDownload logs in to the new POP3 server once (so that the account is never
+// switched to a server that refuses it) and lists the IMAP folders with their sizes.
 func (s *Service) planDownload(ctx context.Context, a, t accounts.Account, pw string) (*SwitchPlan, error) {
 	plan := &SwitchPlan{From: a.Protocol, To: t.Protocol, Dir: t.Backup.Dir, Fits: true}
-	sess, err := s.dialIMAP(a, pw)(ctx)
+	pop, err := connect.POP3(ctx, t, pw, &s.conn)
+	if err != nil {
+		return plan, fmt.Errorf("switch %s: the POP3 server: %w", a.Name, err)
+	}
+	_ = pop.Quit(ctx) // the login was the test; a failing goodbye changes nothing
+	pop.Close()
+	imapPW, err := secrets.Get(ctx, a.ID)
+	if err != nil {
+		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
+	}
+	sess, err := s.dialIMAP(a, imapPW)(ctx)
 	if err != nil {
 		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
@@ -87,7 +100,11 @@ func (s *Service) switchToPOP3(ctx context.Context, a, t accounts.Account, pw st
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
-	sess, err := s.dialIMAP(a, pw)(ctx)
+	imapPW, err := secrets.Get(ctx, a.ID)
+	if err != nil {
+		return res, fmt.Errorf("switch %s: %w", a.Name, err)
+	}
+	sess, err := s.dialIMAP(a, imapPW)(ctx)
 	if err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
