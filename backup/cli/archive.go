@@ -149,6 +149,13 @@ func printArchivePlan(env *Env, o *archiveJSON) {
 	}
 }
 
+// printForecast prints the quota forecast, if there is one.
+func printForecast(env *Env, days *float64) {
+	if days != nil {
+		fmt.Fprintf(env.Stdout, "  At the current rate the mailbox is full in about %.0f days; \"postfach archive\" frees space.\n", *days)
+	}
+}
+
 // ParseAge parses an age such as "2y", "6m", "3w", "30d" (years of 365 days, months of
 // 30); "" is zero.
 func ParseAge(s string) (time.Duration, error) {
