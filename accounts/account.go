@@ -39,6 +39,19 @@ const (
 	None     Security = "none"
 )
 
+// AuthMethod is how an account signs in to its server.
+type AuthMethod string
+
+// Sign-in methods. An empty AuthMethod is AuthPassword, so configs written before
+// OAuth2 existed load unchanged.
+const (
+	// AuthPassword logs in with a password from the keyring (LOGIN, USER/PASS).
+	AuthPassword AuthMethod = "password"
+	// AuthOAuth2 logs in with an OAuth2 access token (XOAUTH2 or OAUTHBEARER), refreshed
+	// with a refresh token from the keyring (accounts/oauth, docs/oauth.md).
+	AuthOAuth2 AuthMethod = "oauth2"
+)
+
 // Validation errors callers branch on.
 var (
 	// ErrProtocolSwitch is returned when an update changes an account's protocol without
@@ -73,6 +86,14 @@ type Account struct {
 	// PinnedSHA256 is the fingerprint of a certificate the user chose to trust for exactly
 	// this host:port (self-signed servers). Empty means normal verification.
 	PinnedSHA256 string `json:"pinned_sha256,omitempty"`
+	// Auth is the sign-in method; empty means AuthPassword.
+	Auth AuthMethod `json:"auth,omitempty"`
+	// OAuthProvider names the OAuth2 provider of an AuthOAuth2 account: microsoft,
+	// microsoft-consumers, microsoft-organizations, google, or an https issuer URL.
+	OAuthProvider string `json:"oauth_provider,omitempty"`
+	// OAuthClientID replaces the provider's built-in public client ID (not a secret);
+	// an issuer URL always needs one.
+	OAuthClientID string `json:"oauth_client_id,omitempty"`
 	// ProtocolChosenAt is when the user made the POP3-or-IMAP decision.
 	ProtocolChosenAt time.Time `json:"protocol_chosen_at"`
 	// Backup is the backup policy; set for POP3 accounts only.
@@ -121,12 +142,19 @@ type Connection struct {
 	Username       string
 	AllowPlaintext bool
 	PinnedSHA256   string
+	Auth           AuthMethod
+	OAuthProvider  string
+	OAuthClientID  string
 }
+
+// OAuth2 reports whether the connection signs in with OAuth2 instead of a password.
+func (c Connection) OAuth2() bool { return c.Auth == AuthOAuth2 }
 
 // Connection returns the account's connection settings.
 func (a *Account) Connection() Connection {
 	return Connection{Protocol: a.Protocol, Host: a.Host, Port: a.Port, Security: a.Security,
-		Username: a.Username, AllowPlaintext: a.AllowPlaintext, PinnedSHA256: a.PinnedSHA256}
+		Username: a.Username, AllowPlaintext: a.AllowPlaintext, PinnedSHA256: a.PinnedSHA256,
+		Auth: a.Auth, OAuthProvider: a.OAuthProvider, OAuthClientID: a.OAuthClientID}
 }
 
 // Validate checks the connection settings for completeness and consistency.
@@ -160,7 +188,36 @@ func (c Connection) Validate() error {
 	if c.PinnedSHA256 != "" && !trust.ValidFingerprint(c.PinnedSHA256) {
 		errs = append(errs, fmt.Errorf("%q is not a SHA-256 fingerprint (64 hex digits)", c.PinnedSHA256))
 	}
+	if err := c.validateAuth(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// validateAuth checks the sign-in method and, for OAuth2, that a provider is named.
+// Whether the provider is known is accounts/oauth's to say (oauth.Lookup), when it is
+// used.
+func (c Connection) validateAuth() error {
+	switch c.Auth {
+	case "", AuthPassword:
+		if c.OAuthProvider != "" || c.OAuthClientID != "" {
+			return errors.New("an OAuth2 provider or client ID is set, but the account signs in with a password")
+		}
+		return nil
+	case AuthOAuth2:
+	default:
+		return fmt.Errorf("unknown sign-in method %q (use password or oauth2)", c.Auth)
+	}
+	p := c.OAuthProvider
+	switch {
+	case p == "":
+		return errors.New("OAuth2 sign-in needs a provider (microsoft, google or an https issuer URL)")
+	case strings.Contains(p, "://") && !strings.HasPrefix(p, "https://"):
+		return fmt.Errorf("the OAuth2 issuer %q is not an https URL", p)
+	case strings.ContainsFunc(p+c.OAuthClientID, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return errors.New("the OAuth2 provider or client ID contains a space or control character")
+	}
+	return nil
 }
 
 // Validate checks an account for completeness and consistency. It fills in nothing; use

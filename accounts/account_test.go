@@ -111,6 +111,16 @@ func TestValidate(t *testing.T) {
 		{name: "non-hex fingerprint", base: validIMAP, mutate: func(a *accounts.Account) { a.PinnedSHA256 = "g" + fp[1:] }, wantErr: "is not a SHA-256 fingerprint"},
 		{name: "sha1 fingerprint", base: validIMAP, mutate: func(a *accounts.Account) { a.PinnedSHA256 = fp[:40] }, wantErr: "is not a SHA-256 fingerprint"},
 
+		{name: "valid password method", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth = accounts.AuthPassword }},
+		{name: "valid oauth2 microsoft", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth, a.OAuthProvider = accounts.AuthOAuth2, "microsoft" }},
+		{name: "valid oauth2 issuer with client id", base: validPOP3, mutate: func(a *accounts.Account) {
+			a.Auth, a.OAuthProvider, a.OAuthClientID = accounts.AuthOAuth2, "https://sso.example.org/realms/mail", "postfach"
+		}},
+		{name: "unknown auth method", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth = "kerberos" }, wantErr: `unknown sign-in method "kerberos"`},
+		{name: "oauth2 needs provider", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth = accounts.AuthOAuth2 }, wantErr: "needs a provider"},
+		{name: "oauth2 issuer must be https", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth, a.OAuthProvider = accounts.AuthOAuth2, "http://sso.example.org" }, wantErr: "not an https URL"},
+		{name: "oauth2 provider with space", base: validIMAP, mutate: func(a *accounts.Account) { a.Auth, a.OAuthProvider = accounts.AuthOAuth2, "micro soft" }, wantErr: "space or control"},
+		{name: "password account with provider", base: validIMAP, mutate: func(a *accounts.Account) { a.OAuthProvider = "google" }, wantErr: "signs in with a password"},
 		{name: "pop3 needs backup policy", base: validPOP3, mutate: func(a *accounts.Account) { a.Backup = nil }, wantErr: "needs a backup policy"},
 		{name: "pop3 backup without dir", base: validPOP3, mutate: func(a *accounts.Account) { a.Backup.Dir = " " }, wantErr: "needs a backup folder"},
 		{name: "pop3 backup bad schedule", base: validPOP3, mutate: func(a *accounts.Account) { a.Backup.Schedule = accounts.Schedule{Kind: accounts.Hourly} }, wantErr: "hours must be between"},

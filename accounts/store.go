@@ -15,8 +15,13 @@ import (
 	"github.com/postfach/postfach/accounts/filelock"
 )
 
-// ConfigVersion is the version of the config file format this build writes.
-const ConfigVersion = 1
+// ConfigVersion is the newest version of the config file format this build reads.
+// Version 2 added the sign-in method (Account.Auth and the OAuth fields). A file is
+// written with the lowest version that holds its content (Config.version), so a config
+// without OAuth2 accounts stays readable by builds that know only version 1, and one with
+// them makes such a build say "update Postfach" instead of "damaged" (it refuses unknown
+// fields).
+const ConfigVersion = 2
 
 // Config file errors. A config that cannot be read is never overwritten: the user's
 // settings stay as they are until someone looks at them.
@@ -214,12 +219,23 @@ func (s *Store) update(change func(*Config) error) error {
 	if err := change(c); err != nil {
 		return err
 	}
-	c.Version = ConfigVersion
+	c.Version = c.version()
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
 	return atomicfile.WriteFile(s.Path(), append(data, '\n'), 0o600)
+}
+
+// version returns the lowest file version that holds c: 2 when an account signs in
+// with OAuth2, else 1.
+func (c *Config) version() int {
+	for _, a := range c.Accounts {
+		if a.Auth != "" && a.Auth != AuthPassword {
+			return 2
+		}
+	}
+	return 1
 }
 
 // lockWait retries TryLock for a few seconds: config writes are short, so a held lock

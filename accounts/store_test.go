@@ -103,8 +103,9 @@ func TestStoreGolden(t *testing.T) {
 	if !reflect.DeepEqual(c.Accounts, list) {
 		t.Errorf("ParseConfig(golden) = %+v\nList() = %+v", c.Accounts, list)
 	}
-	if c.Version != accounts.ConfigVersion {
-		t.Errorf("Version = %d, want %d", c.Version, accounts.ConfigVersion)
+	// Password accounts only: version 1, which older builds read too.
+	if c.Version != 1 {
+		t.Errorf("Version = %d, want 1", c.Version)
 	}
 	pop, imap := c.Accounts[0], c.Accounts[1]
 	if pop.Port != 995 || pop.Username != pop.Email || pop.Security != accounts.TLS || pop.PinnedSHA256 != fp || pop.Backup == nil {
@@ -454,7 +455,7 @@ func badConfigs(t testing.TB) []struct {
 		{"wrong type", mutate(func(_ map[string]any, a []any) { acct(a, 1)["port"] = "993" }), accounts.ErrCorruptConfig},
 		{"bad time", mutate(func(_ map[string]any, a []any) { acct(a, 1)["protocol_chosen_at"] = "yesterday" }), accounts.ErrCorruptConfig},
 
-		{"newer version", []byte(`{"version":2,"accounts":[]}`), accounts.ErrNewerConfig},
+		{"newer version", []byte(`{"version":3,"accounts":[]}`), accounts.ErrNewerConfig},
 		{"newer version with new fields", mutate(func(c map[string]any, a []any) {
 			c["version"] = 7
 			c["profiles"] = []string{"x"}
@@ -632,4 +633,39 @@ func utcAccounts(in []accounts.Account) []accounts.Account {
 		return nil
 	}
 	return out
+}
+
+// TestStoreOAuth2Version checks that a config is written with the lowest version that
+// holds it: 2 while an account signs in with OAuth2 (older builds then say "update"
+// instead of "damaged"), 1 again without one, and that both read back.
+func TestStoreOAuth2Version(t *testing.T) {
+	s := newStore(t)
+	mustAdd(t, s, goldenAccounts()[0])
+	o := goldenAccounts()[1]
+	o.Name, o.Auth, o.OAuthProvider = "Cloud", accounts.AuthOAuth2, "microsoft"
+	o = mustAdd(t, s, o)
+	for _, step := range []struct {
+		name string
+		do   func() error
+		want int
+	}{
+		{"with an OAuth2 account", func() error { return nil }, 2},
+		{"OAuth2 account removed", func() error { _, err := s.Remove(o.ID); return err }, 1},
+	} {
+		if err := step.do(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := accounts.ParseConfig(data, s.Path())
+		if err != nil || c.Version != step.want {
+			t.Errorf("%s: version %v, %v; want %d", step.name, c, err, step.want)
+		}
+	}
+	got, err := s.Get("Home")
+	if err != nil || got.Auth != "" {
+		t.Errorf("password account: %+v %v", got, err)
+	}
 }

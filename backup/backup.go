@@ -52,6 +52,10 @@ type Options struct {
 	// Conn says how to reach the server (trust roots, per-command timeout, dialer); it
 	// goes down to the POP3 client unchanged. Nil means the defaults.
 	Conn *connect.Options
+	// Tokens, when set, logs the run in with OAuth2 access tokens instead of the password
+	// given to Run (an account whose Auth is accounts.AuthOAuth2; pass "" as the
+	// password). A refresh token that no longer works ends the run with KindReauth.
+	Tokens connect.Tokens
 	// MaxDeletes caps server deletions per run, so that a bug or a clock jump cannot
 	// empty a mailbox in one go; 0 means DefaultMaxDeletes.
 	MaxDeletes int

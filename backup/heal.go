@@ -39,9 +39,12 @@ func (r *runner) checkSuspects(names []string) error {
 		if err == nil && size == e.Size && sum == e.SHA256 {
 			continue
 		}
-		if err := r.setAside(rel, e.UIDL); err != nil {
+		note, err := r.moveAside(asideCopy{rel, e.UIDL})
+		if err != nil {
 			return err
 		}
+		delete(r.files, name)
+		r.res.Errors = append(r.res.Errors, note)
 		forget = append(forget, index.Record{Op: 'L', Entry: e})
 		r.healing[e.UIDL] = true
 	}
@@ -50,16 +53,15 @@ func (r *runner) checkSuspects(names []string) error {
 	return r.ix.Append(forget...)
 }
 
-// setAside moves a damaged stored copy out of the Maildir into .postfach/damaged,
-// never overwriting anything there.
-func (r *runner) setAside(rel, uidl string) error {
-	dst, err := r.f.md.SetAside(rel, r.f.metaPath(damagedDir))
+// moveAside moves a damaged stored copy out of the Maildir into .postfach/damaged, never
+// overwriting anything there, and returns the note for the run's result. It touches no
+// runner state, so the committing goroutine may call it.
+func (r *runner) moveAside(c asideCopy) (MessageError, error) {
+	dst, err := r.f.md.SetAside(c.rel, r.f.metaPath(damagedDir))
 	if err != nil {
-		return fmt.Errorf("set damaged copy aside: %w", err)
+		return MessageError{}, fmt.Errorf("set damaged copy aside: %w", err)
 	}
-	delete(r.files, baseName(rel))
-	r.res.Errors = append(r.res.Errors, MessageError{UIDL: uidl, Err: "the damaged copy was moved to " + dst})
-	return nil
+	return MessageError{UIDL: c.uidl, Err: "the damaged copy was moved to " + dst}, nil
 }
 
 // fileHeadDigest computes headDigest over a stored file's header block.

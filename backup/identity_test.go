@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -390,4 +391,37 @@ func assertKeptAside(t *testing.T, dir string, n int) {
 	if aside, _ := filepath.Glob(filepath.Join(dir, metaDir, damagedDir, "*")); len(aside) != n {
 		t.Fatalf("%d damaged copies kept aside, want %d: %v", len(aside), n, aside)
 	}
+}
+
+// Batches commit on their own goroutine while the next one downloads; with batches of 3
+// every step overlaps a download (run with -race), including a damaged copy replaced in
+// the proof pass.
+func TestPipelinedCommits(t *testing.T) {
+	b := bodies(40, "pipe")
+	srv := &fakeServer{}
+	for i, body := range b {
+		srv.msgs = append(srv.msgs, fakeMsg{uid: fmt.Sprintf("p%02d", i), body: body})
+	}
+	a, o, clock := movableAccount(t, accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}, srv)
+	o.batch = 3
+	var steps []string
+	o.failpoint = func(step string) { steps = append(steps, step) }
+	if res := mustRun(t, a, o); res.New != 40 {
+		t.Fatalf("%+v", res)
+	}
+	if n := strings.Count(strings.Join(steps, " "), "after-index-commit"); n != 14 {
+		t.Errorf("%d batches committed, want 14", n)
+	}
+	tamperCopy(t, a.Backup.Dir, "p07")
+	removeCopy(t, a.Backup.Dir, "p21")
+	*clock = clock.Add(15 * day)
+	res := mustRun(t, a, o)
+	if res.Restored != 2 || res.Deleted != 38 || len(srv.msgs) != 2 {
+		t.Fatalf("%+v, server keeps %d", res, len(srv.msgs))
+	}
+	if got := contents(t, a.Backup.Dir); !slices.Equal(got, sorted(b...)) {
+		t.Fatalf("backup differs: %d files", len(got))
+	}
+	assertKeptAside(t, a.Backup.Dir, 1)
+	mustVerify(t, a, o, 40)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/accounts/trust"
@@ -23,44 +24,47 @@ type Kind string
 
 // The kinds, most specific first in the order KindOf tests them.
 const (
-	KindNone             Kind = ""                    // no error
-	KindCanceled         Kind = "canceled"            // stopped by the user or on quit
-	KindCertChanged      Kind = "cert-changed"        // a pinned certificate changed
-	KindCertUntrusted    Kind = "cert-untrusted"      // certificate not trusted
-	KindAuth             Kind = "auth"                // user name or password refused
-	KindNoPassword       Kind = "no-password"         // no password in the keyring
-	KindKeyring          Kind = "keyring-unavailable" // no keyring answered
-	KindStartTLSRefused  Kind = "starttls-refused"    // the server would not encrypt
-	KindPlaintextRefused Kind = "plaintext-refused"   // unencrypted without the opt-in
-	KindNotTLS           Kind = "not-tls"             // no TLS on this port
-	KindUnreachable      Kind = "unreachable"         // name or port unreachable
-	KindTimeout          Kind = "timeout"             // the server stopped answering
-	KindServerBusy       Kind = "server-busy"         // mailbox in use, login delay
-	KindNoUIDL           Kind = "no-uidl"             // no stable message names
-	KindQuotaUnsupported Kind = "quota-unsupported"   // the server reports no quota
-	KindProtocol         Kind = "protocol"            // a reply that breaks the protocol
-	KindDiskFull         Kind = "disk-full"           // the backup drive is full
-	KindNotWritable      Kind = "not-writable"        // read-only or no permission
-	KindFolderMissing    Kind = "folder-missing"      // the backup folder is gone
-	KindFolderReplaced   Kind = "folder-replaced"     // another folder in its place
-	KindFolderForeign    Kind = "folder-foreign"      // another mailbox's backup
-	KindFolderShared     Kind = "folder-shared"       // another account uses the folder
-	KindBusy             Kind = "backup-running"      // another run holds the folder
-	KindNotPOP3          Kind = "not-pop3"            // only POP3 accounts are backed up
-	KindConfig           Kind = "config-unreadable"   // damaged or newer config file
-	KindNoAccount        Kind = "no-account"          // no account of that name
-	KindDuplicate        Kind = "duplicate"           // the name is taken
-	KindProtocolSwitch   Kind = "protocol-switch"     // POP3 <-> IMAP on an existing account
-	KindWontFit          Kind = "wont-fit"            // the destination's quota is too small
-	KindNotVerified      Kind = "not-verified"        // a copy could not be verified
-	KindNoUIDPlus        Kind = "no-uidplus"          // the server cannot delete single messages
-	KindUnknown          Kind = "unknown"             // none of the above
+	KindNone             Kind = ""                     // no error
+	KindCanceled         Kind = "canceled"             // stopped by the user or on quit
+	KindCertChanged      Kind = "cert-changed"         // a pinned certificate changed
+	KindCertUntrusted    Kind = "cert-untrusted"       // certificate not trusted
+	KindAuth             Kind = "auth"                 // user name or password refused
+	KindNoPassword       Kind = "no-password"          // no password in the keyring
+	KindReauth           Kind = "reauth-required"      // OAuth2 sign-in expired or revoked
+	KindOAuthUnavailable Kind = "oauth-not-configured" // no client ID for the provider
+	KindKeyring          Kind = "keyring-unavailable"  // no keyring answered
+	KindStartTLSRefused  Kind = "starttls-refused"     // the server would not encrypt
+	KindPlaintextRefused Kind = "plaintext-refused"    // unencrypted without the opt-in
+	KindNotTLS           Kind = "not-tls"              // no TLS on this port
+	KindUnreachable      Kind = "unreachable"          // name or port unreachable
+	KindTimeout          Kind = "timeout"              // the server stopped answering
+	KindServerBusy       Kind = "server-busy"          // mailbox in use, login delay
+	KindNoUIDL           Kind = "no-uidl"              // no stable message names
+	KindQuotaUnsupported Kind = "quota-unsupported"    // the server reports no quota
+	KindProtocol         Kind = "protocol"             // a reply that breaks the protocol
+	KindDiskFull         Kind = "disk-full"            // the backup drive is full
+	KindNotWritable      Kind = "not-writable"         // read-only or no permission
+	KindFolderMissing    Kind = "folder-missing"       // the backup folder is gone
+	KindFolderReplaced   Kind = "folder-replaced"      // another folder in its place
+	KindFolderForeign    Kind = "folder-foreign"       // another mailbox's backup
+	KindFolderShared     Kind = "folder-shared"        // another account uses the folder
+	KindBusy             Kind = "backup-running"       // another run holds the folder
+	KindNotPOP3          Kind = "not-pop3"             // only POP3 accounts are backed up
+	KindConfig           Kind = "config-unreadable"    // damaged or newer config file
+	KindNoAccount        Kind = "no-account"           // no account of that name
+	KindDuplicate        Kind = "duplicate"            // the name is taken
+	KindProtocolSwitch   Kind = "protocol-switch"      // POP3 <-> IMAP on an existing account
+	KindWontFit          Kind = "wont-fit"             // the destination's quota is too small
+	KindNotVerified      Kind = "not-verified"         // a copy could not be verified
+	KindNoUIDPlus        Kind = "no-uidplus"           // the server cannot delete single messages
+	KindUnknown          Kind = "unknown"              // none of the above
 )
 
 // Kinds returns every kind but KindNone, for tests that check each face explains all.
 func Kinds() []Kind {
 	return []Kind{
-		KindCanceled, KindCertChanged, KindCertUntrusted, KindAuth, KindNoPassword, KindKeyring,
+		KindCanceled, KindCertChanged, KindCertUntrusted, KindAuth, KindNoPassword, KindReauth,
+		KindOAuthUnavailable, KindKeyring,
 		KindStartTLSRefused, KindPlaintextRefused, KindNotTLS, KindUnreachable, KindTimeout,
 		KindServerBusy, KindNoUIDL, KindQuotaUnsupported, KindProtocol, KindDiskFull, KindNotWritable,
 		KindFolderMissing, KindFolderReplaced, KindFolderForeign, KindFolderShared, KindBusy, KindNotPOP3,
@@ -82,6 +86,10 @@ var kindOf = []struct {
 		return errors.As(err, &ce) && ce.PinMismatch
 	}},
 	{KindCertUntrusted, is(trust.ErrUntrusted)},
+	// Before KindAuth: a refused token that could not be refreshed is "sign in again",
+	// not "wrong password".
+	{KindReauth, is(oauth.ErrReauthRequired)},
+	{KindOAuthUnavailable, is(oauth.ErrNotConfigured)},
 	{KindAuth, is(mailerr.ErrAuthFailed)},
 	{KindNoPassword, is(secrets.ErrNotFound)},
 	{KindKeyring, is(secrets.ErrUnavailable)},

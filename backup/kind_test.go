@@ -12,6 +12,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
@@ -39,6 +40,9 @@ func TestKindOf(t *testing.T) {
 		{"read-only", &fs.PathError{Op: "open", Path: "/b", Err: syscall.EROFS}, backup.KindNotWritable},
 		{"keyring", fmt.Errorf("get: %w", secrets.ErrUnavailable), backup.KindKeyring},
 		{"no password", fmt.Errorf("get: %w", secrets.ErrNotFound), backup.KindNoPassword},
+		{"sign in again", fmt.Errorf("oauth microsoft: refresh: %w", oauth.ErrReauthRequired), backup.KindReauth},
+		{"sign in again over a refused token", errors.Join(oauth.ErrReauthRequired, mailerr.ErrAuthFailed), backup.KindReauth},
+		{"no client id", fmt.Errorf("oauth google: %w", oauth.ErrNotConfigured), backup.KindOAuthUnavailable},
 		{"duplicate", fmt.Errorf("add: %w", accounts.ErrDuplicate), backup.KindDuplicate},
 		{"shared folder", fmt.Errorf("remove: %w", accounts.ErrFolderShared), backup.KindFolderShared},
 		{"busy folder", fmt.Errorf("backup x: %w", backup.ErrBusy), backup.KindBusy},

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
@@ -98,6 +99,10 @@ type runner struct {
 	records   []index.Record
 	pending   []pendingMsg
 	pendBytes int64
+	// inflight is the batch being committed on its own goroutine while the next one
+	// downloads (at most one; see commit.go).
+	inflight *commitJob
+	fpMu     sync.Mutex
 	// aside are damaged copies to move out of the Maildir when the batch that replaces
 	// them is committed.
 	aside []asideCopy
@@ -137,6 +142,9 @@ func withDefaults(opts *Options) Options {
 // each step in turn and check that the next run recovers (see crash_test.go).
 func (r *runner) failpoint(name string) {
 	if r.o.failpoint != nil {
+		// Steps happen on the downloading and on the committing goroutine.
+		r.fpMu.Lock()
+		defer r.fpMu.Unlock()
 		r.o.failpoint(name)
 	}
 }
@@ -176,6 +184,9 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	defer r.ix.Close()
+	// No commit outlives the run, whatever way it ends; deferred after Close, so it
+	// runs before it.
+	defer r.waitCommit()
 	if err := r.scan(); err != nil {
 		return err
 	}
@@ -411,7 +422,8 @@ func (r *runner) download(ctx context.Context, todo []message, phase Phase) erro
 		}
 		done++
 		if len(r.pending) >= r.o.batch || r.pendBytes >= batchBytes {
-			if err := r.commit(); err != nil {
+			// The batch becomes durable while the next one downloads.
+			if err := r.startCommit(); err != nil {
 				return err
 			}
 		}
@@ -506,64 +518,6 @@ func (r *runner) damagedCopy(prev *index.Entry, serverHead [32]byte) bool {
 		r.aside = append(r.aside, asideCopy{rel, prev.UIDL})
 	}
 	return damaged
-}
-
-// commit makes the pending batch durable in the Maildir, then records it in the index.
-func (r *runner) commit() error {
-	if len(r.pending) > 0 {
-		batch := make([]*maildir.Pending, len(r.pending))
-		for i, pm := range r.pending {
-			batch[i] = pm.p
-		}
-		if err := r.f.md.SyncData(batch); err != nil {
-			return err
-		}
-		r.failpoint("after-file-sync")
-		if err := r.f.md.Publish(batch); err != nil {
-			return err
-		}
-		r.failpoint("after-rename")
-		if err := r.f.md.SyncNew(); err != nil {
-			return err
-		}
-		r.failpoint("after-dir-sync")
-	}
-	// The new copies are durable: move the damaged ones they replace out of the way
-	// before the index forgets them, so a crash in between leaves an entry whose file
-	// is missing (restored by the next run), never a damaged file nobody tracks.
-	for _, c := range r.aside {
-		if err := r.setAside(c.rel, c.uidl); err != nil {
-			return err
-		}
-		r.failpoint("after-set-aside")
-	}
-	r.aside = nil
-	now := r.o.Now()
-	recs := r.records
-	for _, pm := range r.pending {
-		p := pm.p
-		recs = append(recs, index.Record{Op: 'S', At: now, Entry: index.Entry{
-			UIDL: p.Key.UIDL, Gen: p.Key.Gen, File: p.Name, Size: p.Size, SHA256: p.SHA256, Octets: pm.octets, Head: pm.head}})
-		r.files[p.Name] = filepath.Join(maildir.New, p.Name)
-	}
-	if err := r.ix.Append(recs...); err != nil {
-		return err
-	}
-	r.records = nil
-	if len(r.pending) > 0 {
-		r.failpoint("after-index-commit")
-	}
-	r.pending, r.pendBytes = nil, 0
-	return nil
-}
-
-// abortPending removes uncommitted files after a failed commit; the server still has
-// those messages.
-func (r *runner) abortPending() {
-	for _, pm := range r.pending {
-		pm.p.Abort()
-	}
-	r.pending, r.pendBytes = nil, 0
 }
 
 // byFileName indexes a Maildir scan by base file name (without flags), which is what

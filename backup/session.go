@@ -33,9 +33,9 @@ type session interface {
 // dialFunc opens a session for a run; Options.dial replaces dialPOP3 in tests.
 type dialFunc func(ctx context.Context, a *accounts.Account, password string, o *Options) (session, error)
 
-// dialPOP3 logs in to the account's server.
+// dialPOP3 logs in to the account's server, with OAuth2 tokens when o.Tokens is set.
 func dialPOP3(ctx context.Context, a *accounts.Account, password string, o *Options) (session, error) {
-	c, err := connect.POP3(ctx, *a, password, o.Conn)
+	c, err := connect.POP3Login(ctx, *a, connect.Credential{Password: password, Tokens: o.Tokens}, o.Conn)
 	if err != nil {
 		return nil, err
 	}

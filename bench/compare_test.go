@@ -280,7 +280,7 @@ func removeAll(dir string) {
 
 // settle runs before every measured run, so that no client pays for another's leftovers:
 //   - sync(2) writes back what the previous client left dirty (the unsynced ceiling leaves
-//     ~700 MB; Postfach's syncfs and every fsync-based client would otherwise flush it
+//     ~700 MB; Postfach's and every other fsync-based client would otherwise flush it
 //     inside their own measurement — Postfach measured 2.5× slower right after the ceiling);
 //   - after a deletion (only when disk space is short, see removeAll) it waits until 6 s
 //     have passed: ext4 skips inodes freed in the last 5 s (300 s more while their

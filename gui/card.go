@@ -29,6 +29,8 @@ type accountCard struct {
 	badgeBg *canvas.Rectangle
 	edit    *widget.Button
 	remove  *widget.Button
+	// signInAgain is shown while an OAuth2 account must sign in again (reauth.go).
+	signInAgain *widget.Button
 
 	// POP3
 	lastRun      *widget.Label
@@ -106,10 +108,12 @@ func (c *accountCard) buildUI() {
 		c.quotaText, container.NewHBox(c.freeSpace),
 		container.NewBorder(nil, nil, nil, container.NewHBox(c.folders, c.checkQuota), c.quotaChecked))
 
+	c.signInAgain = &widget.Button{Text: lang.L("Sign in again"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: c.onSignInAgain}
+	c.signInAgain.Hide()
 	card := widget.NewCard("", "", container.NewVBox(
 		container.New(layout.NewCustomPaddedVBoxLayout(0), header, c.email),
 		widget.NewSeparator(),
-		c.pop3Body, c.imapBody))
+		c.pop3Body, c.imapBody, container.NewHBox(c.signInAgain)))
 	c.obj = card
 }
 
@@ -126,6 +130,7 @@ func (c *accountCard) update(st *accountStatus) {
 	}
 	c.badge.Refresh()
 	c.badgeBg.Refresh()
+	c.updateSignIn(st)
 
 	if a.Protocol != accounts.POP3 || a.Backup == nil {
 		c.pop3Body.Hide()

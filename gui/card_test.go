@@ -215,6 +215,25 @@ func TestEditLocksProtocol(t *testing.T) {
 	}
 }
 
+// TestEditOAuth2Account checks that an account that signs in with its provider's page
+// shows that instead of a password field.
+func TestEditOAuth2Account(t *testing.T) {
+	core := newFakeCore()
+	a := imapAccount("i1")
+	a.Auth, a.OAuthProvider = accounts.AuthOAuth2, "microsoft"
+	core.accts = []accounts.Account{a}
+	u, _ := newTestUI(t, core)
+	tap(t, u.win, "Edit")
+	w := lastWindow(t, u)
+	assertShows(t, w, "With the sign-in page of Microsoft; Postfach keeps no password for this account.")
+	e := findEdit(t, w)
+	walkVisible(w.Content(), func(o fyne.CanvasObject) {
+		if o == e.password {
+			t.Error("an OAuth2 account shows a password field")
+		}
+	})
+}
+
 func TestRemoveAsksWhatToKeep(t *testing.T) {
 	core := newFakeCore()
 	core.accts = []accounts.Account{pop3Account("p1"), imapAccount("i1")}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 )
 
 // connTest is the "Test connection" button and what it found: success (with the
@@ -26,6 +27,9 @@ type connTest struct {
 
 	// settings returns the account and password to test, or an error to show instead.
 	settings func() (accounts.Account, string, error)
+	// token, if set and returning a token, logs the test in with it instead of the
+	// password (an OAuth2 account in the wizard).
+	token func() *oauth.Token
 	// onResult runs after every finished test.
 	onResult func(ok bool)
 	// onFix handles a way-forward button; the problem is the one shown.
@@ -87,6 +91,10 @@ func (t *connTest) run() {
 		t.status.Refresh()
 		return
 	}
+	var tok *oauth.Token
+	if t.token != nil {
+		tok = t.token()
+	}
 	t.gen++
 	gen := t.gen
 	t.passed, t.report, t.lastProb = false, nil, nil
@@ -98,7 +106,13 @@ func (t *connTest) run() {
 	t.spinner.Start()
 	t.button.Disable()
 	t.u.async(func() {
-		rep, err := t.u.core.TestConnection(t.u.ctx, acct, password)
+		var rep *ConnReport
+		var err error
+		if tok != nil {
+			rep, err = t.u.core.TestSignedIn(t.u.ctx, acct, tok)
+		} else {
+			rep, err = t.u.core.TestConnection(t.u.ctx, acct, password)
+		}
 		fyne.Do(func() {
 			if gen != t.gen {
 				return

@@ -2,9 +2,11 @@ package gui
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -32,6 +34,24 @@ type Core interface {
 	// (accounts.ErrFolderShared), and a folder a run elsewhere holds (backup.ErrBusy)
 	// leaves everything as it was.
 	RemoveAccount(ctx context.Context, id string, keepBackup, keepPassword bool) error
+
+	// SignInOffer says whether the address's provider signs in through its own page
+	// (OAuth2), from the built-in provider table without the network; nil means a
+	// password.
+	SignInOffer(ctx context.Context, email string) (*SignInOffer, error)
+	// SignIn signs acct (Auth oauth2, OAuthProvider set) in: open shows the provider's
+	// page in the system browser, and SignIn waits for the answer on a loopback
+	// redirect (until ctx ends, at most ten minutes). Nothing is stored yet.
+	SignIn(ctx context.Context, acct accounts.Account, open func(*url.URL) error) (*oauth.Token, error)
+	// TestSignedIn is TestConnection for an OAuth2 account being added: it logs in with
+	// the access token of tok.
+	TestSignedIn(ctx context.Context, acct accounts.Account, tok *oauth.Token) (*ConnReport, error)
+	// Reauthorize signs a saved OAuth2 account in again (as SignIn) and stores the new
+	// refresh token, after the old one expired or was revoked (kind reauth-required).
+	Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error
+	// AddSignedIn stores a new OAuth2 account and the refresh token of tok (in the
+	// keyring) and returns the account as stored; like AddAccount, all or nothing.
+	AddSignedIn(ctx context.Context, acct accounts.Account, tok *oauth.Token) (accounts.Account, error)
 
 	// Discover looks up the incoming server settings for an address (autoconfig, SRV
 	// records, provider lists). An error or no candidates means "guess".
@@ -102,6 +122,9 @@ type Candidate struct {
 	ConfirmReason     string
 	// Notes are provider hints in English, e.g. "needs an app password".
 	Notes []string
+	// SignIn is set when the provider signs in through its own page (OAuth2), e.g. a
+	// custom domain whose mail Microsoft 365 handles.
+	SignIn *SignInOffer
 }
 
 // ConnReport is what a successful connection test learnt.
@@ -151,7 +174,26 @@ type VerifyReport struct {
 	Checked int
 	Missing []string
 	Changed []string
+	// Restorable are the missing or changed ones the server still had at the last
+	// backup (the next backup fetches them again); Lost are the others.
+	Restorable []string
+	Lost       []string
 }
 
 // OK reports whether every message was found intact.
 func (v *VerifyReport) OK() bool { return len(v.Missing) == 0 && len(v.Changed) == 0 }
+
+// SignInOffer is how the provider of an address wants users to sign in, as Postfach's
+// built-in provider table knows it.
+type SignInOffer struct {
+	// OAuth2Only is set when the provider accepts no password for IMAP and POP3
+	// (Outlook.com, Microsoft 365); otherwise a password works too (Gmail's app
+	// passwords).
+	OAuth2Only bool
+	// Provider names the sign-in for the account config (Account.OAuthProvider), e.g.
+	// "microsoft"; DisplayName is what the button says after "Sign in with".
+	Provider, DisplayName string
+	// Unavailable is set (oauth.ErrNotConfigured) when this build has no client ID for
+	// the provider: the wizard says so instead of offering the button.
+	Unavailable error
+}

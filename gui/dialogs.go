@@ -86,12 +86,17 @@ func (u *UI) showVerify(id string) {
 				body = container.NewVBox(
 					&widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Text: lang.L(
 						"Checked {{.Checked}} messages: {{.Missing}} missing, {{.Changed}} changed.",
-						map[string]any{"Checked": rep.Checked, "Missing": len(rep.Missing), "Changed": len(rep.Changed)})},
-					&widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
-						"Messages that are still on the server are fetched again at the next backup. Check the drive if this happens again.")},
-					&widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord, Selectable: true,
-						Text: strings.Join(append(slices.Clone(rep.Missing), rep.Changed...), "\n")},
-				)
+						map[string]any{"Checked": rep.Checked, "Missing": len(rep.Missing), "Changed": len(rep.Changed)})})
+				if n := len(rep.Restorable); n > 0 {
+					body.Add(&widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
+						"{{.Count}} of them are still on the server: the next backup fetches them again.", map[string]any{"Count": n})})
+				}
+				if n := len(rep.Lost); n > 0 {
+					body.Add(&widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Text: lang.L(
+						"{{.Count}} are no longer on the server: this backup was their only copy. Check the drive.", map[string]any{"Count": n})})
+				}
+				body.Add(&widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord, Selectable: true,
+					Text: strings.Join(append(slices.Clone(rep.Missing), rep.Changed...), "\n")})
 			}
 			dialog.NewCustom(lang.L("Backup verified"), lang.L("Close"), sized(body, 480, 0), u.win).Show()
 		})

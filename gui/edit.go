@@ -63,7 +63,15 @@ func (e *editScreen) buildUI() fyne.CanvasObject {
 	e.password.OnChanged = func(string) { e.onServerChanged() }
 	e.server = newServerForm(e.onServerChanged)
 	e.server.set(a.Protocol, a.Host, a.Port, a.Security, a.Username, a.AllowPlaintext)
-	e.server.form.Append(lang.L("Password"), e.password)
+	if a.Connection().OAuth2() {
+		// The provider's sign-in page stands for the password; the connection test uses
+		// the stored sign-in.
+		e.server.form.Append(lang.L("Sign-in"), &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
+			"With the sign-in page of {{.Provider}}; Postfach keeps no password for this account.",
+			map[string]any{"Provider": oauthProviderName(a.OAuthProvider)})})
+	} else {
+		e.server.form.Append(lang.L("Password"), e.password)
+	}
 	e.test = newConnTest(e.u, func() fyne.Window { return e.win })
 	e.test.settings = e.settings
 	e.test.onResult = func(bool) { e.refresh() }

@@ -102,6 +102,14 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 		p.Title = lang.L("No password stored")
 		p.Text = lang.L("The system keyring has no password for this account.")
 		p.Hints = passwordHints(acct, notes)
+	case backup.KindReauth:
+		p.Title = lang.L("Sign in again")
+		p.Text = lang.L("The sign-in for {{.User}} has expired or was withdrawn, for example after a password change. Postfach cannot reach the mailbox until you sign in again; nothing was deleted.", data)
+		p.Hints = []string{lang.L("Choose “Sign in again” on the account's card; the backup and its history stay as they are.")}
+	case backup.KindOAuthUnavailable:
+		p.Title = lang.L("Sign-in with this provider is not available in this build")
+		p.Text = lang.L("This provider accepts only its own sign-in page, and this build of Postfach has no registration (client ID) for it.")
+		p.Hints = []string{lang.L("Install Postfach from a distributor that enables Microsoft and Google sign-in, or build it with your own client ID (docs/oauth.md).")}
 	case backup.KindKeyring:
 		p.Title = lang.L("The system keyring is not available")
 		p.Text = lang.L("Postfach keeps passwords only in the system keyring, and no keyring answered.")

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 )
@@ -32,6 +33,14 @@ type fakeCore struct {
 
 	discovery   *Discovery
 	discoverErr error
+
+	// offers are SignInOffer's answers by address domain; signInErr fails SignIn;
+	// signInURL is what SignIn opens; addedTokens records AddSignedIn's tokens by name.
+	offers      map[string]*SignInOffer
+	signInErr   error
+	signInURL   string
+	addedTokens map[string]*oauth.Token
+	reauthed    []string
 
 	// testResults are returned by TestConnection in order; the last one repeats.
 	testResults []testResult
@@ -114,6 +123,61 @@ func (f *fakeCore) RemoveAccount(_ context.Context, id string, keepBackup, keepP
 		}
 	}
 	return accounts.ErrNotFound
+}
+
+func (f *fakeCore) SignInOffer(_ context.Context, email string) (*SignInOffer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, domain, _ := strings.Cut(email, "@")
+	return f.offers[domain], nil
+}
+
+func (f *fakeCore) SignIn(_ context.Context, a accounts.Account, open func(*url.URL) error) (*oauth.Token, error) {
+	if a.Auth != accounts.AuthOAuth2 || a.OAuthProvider == "" {
+		return nil, errors.New("fake: sign-in for a password account")
+	}
+	u, _ := url.Parse(f.signInURL)
+	if err := open(u); err != nil {
+		return nil, err
+	}
+	if f.signInErr != nil {
+		return nil, f.signInErr
+	}
+	return &oauth.Token{AccessToken: "access-" + a.Email, RefreshToken: "refresh-" + a.Email}, nil
+}
+
+func (f *fakeCore) Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error {
+	u, _ := url.Parse(f.signInURL)
+	if err := open(u); err != nil {
+		return err
+	}
+	if f.signInErr != nil {
+		return f.signInErr
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reauthed = append(f.reauthed, id)
+	return nil
+}
+
+func (f *fakeCore) TestSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (*ConnReport, error) {
+	if tok == nil || tok.AccessToken == "" {
+		return nil, errors.New("fake: no token")
+	}
+	return f.TestConnection(ctx, a, "")
+}
+
+func (f *fakeCore) AddSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (accounts.Account, error) {
+	saved, err := f.AddAccount(ctx, a, "")
+	if err == nil {
+		f.mu.Lock()
+		if f.addedTokens == nil {
+			f.addedTokens = map[string]*oauth.Token{}
+		}
+		f.addedTokens[saved.Name] = tok
+		f.mu.Unlock()
+	}
+	return saved, err
 }
 
 func (f *fakeCore) Discover(context.Context, string) (*Discovery, error) {

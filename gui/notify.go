@@ -46,7 +46,12 @@ func (n *notifier) backupFinished(acct accounts.Account, r *backup.Result, err e
 		if !manual && !n.due("failed/"+acct.ID+"/"+p.Title) {
 			return
 		}
-		n.send(lang.L("Backup of {{.Account}} failed", map[string]any{"Account": acct.Name}), p.summary())
+		title := lang.L("Backup of {{.Account}} failed", map[string]any{"Account": acct.Name})
+		if backup.KindOf(err) == backup.KindReauth {
+			// A scheduled backup must not stop silently: say what the user has to do.
+			title = lang.L("Sign in to {{.Account}} again", map[string]any{"Account": acct.Name})
+		}
+		n.send(title, p.summary())
 		return
 	}
 	n.u.app.Preferences().RemoveValue("overdue/" + acct.ID)
@@ -56,6 +61,17 @@ func (n *notifier) backupFinished(acct accounts.Account, r *backup.Result, err e
 	n.send(lang.L("Backup finished"),
 		lang.N("{{.Account}}: {{.Count}} new messages saved ({{.Size}}).", r.New,
 			map[string]any{"Account": acct.Name, "Count": r.New, "Size": formatBytes(r.Bytes)}))
+}
+
+// signInAgain says, at most once a day, that an IMAP account's sign-in expired (its
+// quota reading ended with kind reauth-required); backups say it in backupFinished.
+func (n *notifier) signInAgain(acct accounts.Account) {
+	if !n.due("reauth/" + acct.ID) {
+		return
+	}
+	data := map[string]any{"Account": acct.Name}
+	n.send(lang.L("Sign in to {{.Account}} again", data),
+		lang.L("The sign-in has expired or was withdrawn, so Postfach cannot check this mailbox. Open Postfach and choose “Sign in again”.", data))
 }
 
 // overdue reminds, at most once a day, that an account has not been backed up.

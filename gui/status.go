@@ -30,6 +30,8 @@ type accountStatus struct {
 	quota        *QuotaReport
 	quotaErr     error
 	quotaLoading bool
+
+	signingIn bool // an OAuth2 sign-in from the card is waiting for the browser
 }
 
 func (st *accountStatus) setHistory(h []backup.Result) {
@@ -124,6 +126,9 @@ func (u *UI) setQuota(acct accounts.Account, q *QuotaReport, err error) {
 	}
 	st.quotaLoading = false
 	st.quotaErr = err
+	if backup.KindOf(err) == backup.KindReauth {
+		u.notify.signInAgain(acct)
+	}
 	if err == nil && q != nil {
 		if q.Folders == nil && st.quota != nil {
 			q.Folders = st.quota.Folders

@@ -38,6 +38,9 @@ func trayMenu(lines []string, canBackup bool, onOpen, onBackupAll func()) *fyne.
 func (u *UI) trayLine(st *accountStatus) string {
 	data := map[string]any{"Account": st.acct.Name}
 	if st.acct.Protocol == accounts.IMAP {
+		if st.needsSignIn() {
+			return lang.L("{{.Account}}: sign in again", data)
+		}
 		if pct, ok := st.quota.Percent(); ok {
 			data["Percent"] = formatPercent(pct)
 			return lang.L("{{.Account}}: mailbox {{.Percent}} full", data)
@@ -50,6 +53,8 @@ func (u *UI) trayLine(st *accountStatus) string {
 	switch {
 	case st.running:
 		return lang.L("{{.Account}}: backing up…", data)
+	case st.needsSignIn():
+		return lang.L("{{.Account}}: sign in again", data)
 	case st.last != nil && !st.last.OK():
 		return lang.L("{{.Account}}: last backup failed", data)
 	case st.overdue:
@@ -59,6 +64,18 @@ func (u *UI) trayLine(st *accountStatus) string {
 		return lang.L("{{.Account}}: backed up {{.When}}", data)
 	}
 	return lang.L("{{.Account}}: not backed up yet", data)
+}
+
+// lastFailure is the error of the last run: as it happened in this session, else as the
+// history recorded it (nil after a good run).
+func (st *accountStatus) lastFailure() error {
+	if st.lastErr != nil {
+		return st.lastErr
+	}
+	if st.last == nil {
+		return nil
+	}
+	return st.last.Failure()
 }
 
 // trayContent returns the current tray lines and whether any account can be backed up.

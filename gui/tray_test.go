@@ -10,6 +10,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -144,4 +145,66 @@ func TestSchedulerEventsNotify(t *testing.T) {
 		runJobs(u) // never backed up: due at once
 	})
 	test.AssertNotificationSent(t, nil, func() { runJobs(u) }) // nothing due any more
+}
+
+// TestSignInAgain checks the "sign in again" state of an OAuth2 account whose refresh
+// token was revoked: read back from the history, on the card (with its button) and in
+// the tray; from a scheduled run, as a notification that says what to do; and the
+// card's button signs in and backs up at once.
+func TestSignInAgain(t *testing.T) {
+	core := newFakeCore()
+	core.accts = []accounts.Account{pop3Account("p1")}
+	core.history["p1"] = []backup.Result{{Started: now.Add(-time.Hour),
+		Err: "oauth microsoft: refresh: sign-in expired: sign in again", Kind: backup.KindReauth}}
+	core.signInURL = "https://login.example/authorize"
+	u, opened := newTestUI(t, core)
+	assertShows(t, u.win, "Last backup: today at 09:00, failed",
+		"Sign in again. Choose “Sign in again” on the account's card")
+	if lines, _ := u.trayContent(); lines[0] != "Mail p1: sign in again" {
+		t.Errorf("tray: %q", lines[0])
+	}
+	test.AssertNotificationSent(t, fyne.NewNotification("Sign in to Mail p1 again",
+		"Sign in again. Choose “Sign in again” on the account's card; the backup and its history stay as they are."), func() {
+		u.notify.backupFinished(core.accts[0], nil, fmt.Errorf("backup: %w", oauth.ErrReauthRequired), false)
+	})
+
+	tap(t, u.win, "Sign in again")
+	if len(core.reauthed) != 1 || core.reauthed[0] != "p1" || len(*opened) != 1 || (*opened)[0].String() != core.signInURL {
+		t.Fatalf("sign in again: %v, opened %v", core.reauthed, *opened)
+	}
+	runJobs(u)
+	if len(core.backedUp) != 1 {
+		t.Fatalf("no backup after signing in again: %v", core.backedUp)
+	}
+	assertNotShows(t, u.win, "Sign in again")
+	if lines, _ := u.trayContent(); lines[0] == "Mail p1: sign in again" {
+		t.Error("the tray still says sign in again")
+	}
+}
+
+// TestSignInAgainIMAP checks the same state for an IMAP account, whose quota reading
+// found the sign-in expired: the card's button, the tray line and one notification a
+// day.
+func TestSignInAgainIMAP(t *testing.T) {
+	core := newFakeCore()
+	core.accts = []accounts.Account{imapAccount("i1")}
+	core.quota["i1"] = &QuotaReport{Supported: true, Used: 10, Limit: 100}
+	u, _ := newTestUI(t, core)
+	expired := fmt.Errorf("quota: %w", oauth.ErrReauthRequired)
+	test.AssertNotificationSent(t, fyne.NewNotification("Sign in to Info i1 again",
+		"The sign-in has expired or was withdrawn, so Postfach cannot check this mailbox. Open Postfach and choose “Sign in again”."), func() {
+		u.setQuota(core.accts[0], nil, expired)
+	})
+	test.AssertNotificationSent(t, nil, func() { u.setQuota(core.accts[0], nil, expired) })
+	assertShows(t, u.win, "Could not check: Sign in again", "Sign in again")
+	if lines, _ := u.trayContent(); lines[0] != "Info i1: sign in again" {
+		t.Errorf("tray: %q", lines[0])
+	}
+	tap(t, u.win, "Sign in again")
+	if len(core.reauthed) != 1 {
+		t.Fatalf("reauthorized %v", core.reauthed)
+	}
+	if st := u.status["i1"]; st.quotaErr != nil || st.needsSignIn() || st.quota == nil {
+		t.Error("the quota was not read again after signing in")
+	}
 }

@@ -170,6 +170,7 @@ func (w *wizard) onCancel() {
 
 // close returns to the overview.
 func (w *wizard) close() {
+	w.address.signIn.stop()
 	w.u.wizard = nil
 	w.u.win.SetTitle("Postfach")
 	w.u.win.SetContent(w.u.overview.buildUI())
@@ -207,6 +208,7 @@ func (w *wizard) account() accounts.Account {
 	}
 	_ = w.server.form.apply(&a)
 	a.PinnedSHA256 = w.server.pinned
+	w.address.signIn.apply(&a)
 	if a.Protocol == accounts.POP3 {
 		if p, err := w.backup.form.policy(); err == nil {
 			a.Backup = &p
@@ -218,12 +220,19 @@ func (w *wizard) account() accounts.Account {
 func (w *wizard) save() {
 	acct := w.account()
 	password := w.address.password.Text
+	tok := w.address.signIn.current()
 	w.saving = true
 	w.refreshButtons()
 	w.problem.Hide()
 	report := w.server.test.report
 	w.u.async(func() {
-		saved, err := w.u.core.AddAccount(w.u.ctx, acct, password)
+		var saved accounts.Account
+		var err error
+		if tok != nil {
+			saved, err = w.u.core.AddSignedIn(w.u.ctx, acct, tok)
+		} else {
+			saved, err = w.u.core.AddAccount(w.u.ctx, acct, password)
+		}
 		fyne.Do(func() {
 			w.saving = false
 			if err != nil {

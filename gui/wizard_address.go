@@ -18,12 +18,15 @@ type addressStep struct {
 	address  *widget.Entry
 	name     *widget.Entry
 	password *widget.Entry
+	signIn   *signIn // replaces the password field for providers with their own sign-in
 	invalid  *widget.Label
+	form     *widget.Form
+	box      *fyne.Container
 	obj      fyne.CanvasObject
 }
 
 func newAddressStep(w *wizard) *addressStep {
-	s := &addressStep{w: w}
+	s := &addressStep{w: w, signIn: newSignIn(w)}
 	s.buildUI()
 	return s
 }
@@ -40,12 +43,24 @@ func (s *addressStep) buildUI() {
 		"Postfach looks after your mail account: it backs up mail that comes to this PC, or watches how full the mailbox on the server is. First it needs the address and its password.")}
 	keyring := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: lang.L(
 		"The password is kept only in your system's keyring, never in a file.")}
-	form := widget.NewForm(
+	s.box = container.NewVBox(s.password, s.signIn.box, container.NewHBox(s.signIn.toSignIn))
+	s.form = widget.NewForm(
 		widget.NewFormItem(lang.L("E-mail address"), container.NewVBox(s.address, s.invalid)),
 		widget.NewFormItem(lang.L("Name in Postfach"), s.name),
-		widget.NewFormItem(lang.L("Password"), s.password),
+		widget.NewFormItem(lang.L("Password"), s.box),
 	)
-	s.obj = container.NewVBox(intro, form, keyring)
+	s.obj = container.NewVBox(intro, s.form, keyring)
+	s.signIn.box.Hide() // until the provider table offers a sign-in (signIn.update)
+	s.signIn.toSignIn.Hide()
+}
+
+// setPasswordLabel names the third row: "Password", or "Sign-in" where the provider's
+// page replaces the password.
+func (s *addressStep) setPasswordLabel(text string) {
+	if it := s.form.Items[2]; it.Text != text {
+		it.Text = text
+		s.form.Refresh()
+	}
 }
 
 func (s *addressStep) title() string              { return lang.L("Which mail address?") }
@@ -62,7 +77,13 @@ func (s *addressStep) displayName() string {
 }
 
 func (s *addressStep) ready() bool {
-	return accounts.ValidEmail(s.email()) && s.password.Text != ""
+	if !accounts.ValidEmail(s.email()) || s.signIn.blocked() {
+		return false
+	}
+	if s.signIn.active() {
+		return s.signIn.current() != nil
+	}
+	return s.password.Text != ""
 }
 
 func (s *addressStep) onChanged() {
@@ -73,6 +94,10 @@ func (s *addressStep) onChanged() {
 	} else {
 		s.invalid.Hide()
 	}
+	if accounts.ValidEmail(e) {
+		s.signIn.lookup(e)
+	}
+	s.signIn.update()
 	s.w.server.test.reset() // a passed test was for the old address or password
 	s.w.refreshButtons()
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 )
 
 // serverStep shows the incoming server (found by discovery or guessed), always
@@ -25,6 +26,12 @@ type serverStep struct {
 	looking *fyne.Container
 	// alternatives are further guesses to try when the server is unreachable.
 	alternatives *fyne.Container
+	// signInRow offers the provider's sign-in when only full discovery found that the
+	// provider wants it (the address page had a password field).
+	signInRow    *fyne.Container
+	signInText   *widget.Label
+	signInButton *widget.Button
+	usePassword  *widget.Button
 
 	pinned string // fingerprint the user chose to trust
 	edited bool   // the user changed the prefilled settings: don't overwrite them
@@ -42,6 +49,7 @@ func (s *serverStep) buildUI() {
 	s.form = newServerForm(s.onEdited)
 	s.test = newConnTest(s.w.u, func() fyne.Window { return s.w.u.win })
 	s.test.settings = s.settings
+	s.test.token = func() *oauth.Token { return s.w.address.signIn.current() }
 	s.test.onResult = func(bool) { s.w.refreshButtons() }
 	s.test.onFix = s.onFix
 	s.source = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
@@ -53,7 +61,13 @@ func (s *serverStep) buildUI() {
 	s.looking = container.NewVBox(widget.NewLabel(lang.L("Looking up the server settings of your provider…")), bar)
 	s.looking.Hide()
 	s.alternatives = container.NewHBox()
-	s.obj = container.NewVBox(s.looking, s.source, s.confirm, s.notes, s.form.box, s.test.box, s.alternatives)
+	s.signInText = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}
+	s.signInButton = &widget.Button{Importance: widget.HighImportance, OnTapped: func() { s.w.address.signIn.onSignIn() }}
+	s.usePassword = &widget.Button{Text: lang.L("Use the password instead"), Importance: widget.LowImportance,
+		OnTapped: func() { s.w.address.signIn.onUsePassword() }}
+	s.signInRow = container.NewVBox(s.signInText, container.NewHBox(s.signInButton, s.usePassword))
+	s.signInRow.Hide()
+	s.obj = container.NewVBox(s.looking, s.source, s.confirm, s.notes, s.signInRow, s.form.box, s.test.box, s.alternatives)
 }
 
 func (s *serverStep) title() string              { return lang.L("Incoming mail server") }
@@ -124,6 +138,7 @@ func (s *serverStep) prefill() {
 			s.confirm.Show()
 			s.confirm.Refresh()
 		}
+		w.address.signIn.adopt(email, c.SignIn)
 		s.test.notes = c.Notes
 		if len(c.Notes) > 0 {
 			s.notes.SetText(strings.Join(c.Notes, "\n"))
@@ -137,6 +152,30 @@ func (s *serverStep) prefill() {
 	}
 	s.source.Refresh()
 	s.test.reset()
+}
+
+// updateSignIn shows the sign-in row while the account signs in with the provider's
+// page and has no sign-in yet (the address page shows the same, but the user is here).
+func (s *serverStep) updateSignIn() {
+	g := s.w.address.signIn
+	if !g.active() || g.current() != nil {
+		s.signInRow.Hide()
+		return
+	}
+	data := map[string]any{"Provider": g.offer.DisplayName}
+	s.signInText.SetText(lang.L("{{.Provider}} signs you in on its own page, not with the password: Postfach opens it in your browser.", data))
+	s.signInButton.SetText(lang.L("Sign in with {{.Provider}}", data))
+	if g.busy {
+		s.signInButton.Disable()
+	} else {
+		s.signInButton.Enable()
+	}
+	if g.offer.OAuth2Only {
+		s.usePassword.Hide()
+	} else {
+		s.usePassword.Show()
+	}
+	s.signInRow.Show()
 }
 
 // guessHosts are the usual server names of a domain, most likely first.
@@ -154,6 +193,12 @@ func (s *serverStep) settings() (accounts.Account, string, error) {
 	}
 	if s.confirm.Visible() && !s.confirm.Checked {
 		return a, "", errors.New(lang.L("Please confirm the server first: Postfach sends your password only to a server you trust."))
+	}
+	if s.w.address.signIn.active() {
+		if s.w.address.signIn.current() == nil {
+			return a, "", errors.New(lang.L("Sign in first: the connection test uses that sign-in."))
+		}
+		return a, "", nil
 	}
 	if s.w.address.password.Text == "" {
 		return a, "", errors.New(lang.L("Enter the password on the first page."))

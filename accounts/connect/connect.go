@@ -58,8 +58,14 @@ func tlsConfig(a accounts.Account, o Options) *tls.Config {
 	return trust.Config(a.Host, &trust.Options{PinnedSHA256: a.PinnedSHA256, Roots: o.Roots})
 }
 
-// POP3 connects to a POP3 account's server and logs in. The caller owns the client.
+// POP3 connects to a POP3 account's server and logs in with a password. The caller
+// owns the client.
 func POP3(ctx context.Context, a accounts.Account, password string, opts *Options) (*pop3.Client, error) {
+	return POP3Login(ctx, a, Password(password), opts)
+}
+
+// pop3Login dials the account's server and runs auth on the new connection.
+func pop3Login(ctx context.Context, a accounts.Account, opts *Options, auth func(*pop3.Client) error) (*pop3.Client, error) {
 	o := opts.withDefaults()
 	c, err := pop3.Dial(ctx, a.Addr(), &pop3.Options{
 		Security:       pop3Security(a.Security),
@@ -71,7 +77,7 @@ func POP3(ctx context.Context, a accounts.Account, password string, opts *Option
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Auth(ctx, a.Username, password); err != nil {
+	if err := auth(c); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -90,9 +96,10 @@ func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
 	}
 }
 
-// Quota reads an IMAP account's quota (and, with folders, per-folder sizes).
+// Quota reads an IMAP account's quota (and, with folders, per-folder sizes), logging in
+// with a password.
 func Quota(ctx context.Context, a accounts.Account, password string, folders bool, opts *Options) (*quota.Report, error) {
-	return quota.Fetch(ctx, a.Addr(), a.Username, password, QuotaOptions(a, opts), folders)
+	return QuotaLogin(ctx, a, Password(password), folders, opts)
 }
 
 func pop3Security(s accounts.Security) pop3.Security {

@@ -32,6 +32,11 @@ type Report struct {
 // Test connects with the account's settings, logs in with password, and logs out again.
 // An IMAP test reads the quota in the same session: one login, one TLS handshake.
 func Test(ctx context.Context, a accounts.Account, password string, opts *Options) (*Report, error) {
+	return TestLogin(ctx, a, Password(password), opts)
+}
+
+// TestLogin is Test with a credential: a password or OAuth2 tokens.
+func TestLogin(ctx context.Context, a accounts.Account, cred Credential, opts *Options) (*Report, error) {
 	o := opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
@@ -41,9 +46,13 @@ func Test(ctx context.Context, a accounts.Account, password string, opts *Option
 	var err error
 	switch a.Protocol {
 	case accounts.POP3:
-		state, err = testPOP3(ctx, a, password, &o, rep)
+		state, err = testPOP3(ctx, a, cred, &o, rep)
 	case accounts.IMAP:
-		rep.Quota, state, err = quota.Check(ctx, a.Addr(), a.Username, password, QuotaOptions(a, &o))
+		err = imapLogin(ctx, a, cred, func(auth quota.Auth) error {
+			var err error
+			rep.Quota, state, err = quota.CheckAuth(ctx, a.Addr(), auth, QuotaOptions(a, &o))
+			return err
+		})
 		if rep.Quota != nil {
 			rep.Capabilities = rep.Quota.Caps
 		}
@@ -65,8 +74,8 @@ func Test(ctx context.Context, a accounts.Account, password string, opts *Option
 	return rep, nil
 }
 
-func testPOP3(ctx context.Context, a accounts.Account, password string, o *Options, rep *Report) (*tls.ConnectionState, error) {
-	c, err := POP3(ctx, a, password, o)
+func testPOP3(ctx context.Context, a accounts.Account, cred Credential, o *Options, rep *Report) (*tls.ConnectionState, error) {
+	c, err := POP3Login(ctx, a, cred, o)
 	if err != nil {
 		return nil, err
 	}

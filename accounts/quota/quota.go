@@ -32,7 +32,12 @@ import (
 // without quota support is not an error: the Report says Supported == false. Errors
 // match the mailerr sentinels; the connection is always closed before Fetch returns.
 func Fetch(ctx context.Context, addr, user, pass string, opts *Options, withFolders bool) (*Report, error) {
-	r, _, err := session(ctx, addr, user, pass, opts, withFolders, false)
+	return FetchAuth(ctx, addr, PasswordAuth(user, pass), opts, withFolders)
+}
+
+// FetchAuth is Fetch with another way to log in, e.g. OAuth2Auth.
+func FetchAuth(ctx context.Context, addr string, auth Auth, opts *Options, withFolders bool) (*Report, error) {
+	r, _, err := session(ctx, addr, auth, opts, withFolders, false)
 	return r, err
 }
 
@@ -41,17 +46,35 @@ func Fetch(ctx context.Context, addr, user, pass string, opts *Options, withFold
 // capabilities announced after login) and the TLS state (nil on a plaintext connection)
 // so the wizard can show what was negotiated. Unlike Fetch, a failed LOGOUT fails it.
 func Check(ctx context.Context, addr, user, pass string, opts *Options) (*Report, *tls.ConnectionState, error) {
-	return session(ctx, addr, user, pass, opts, false, true)
+	return CheckAuth(ctx, addr, PasswordAuth(user, pass), opts)
+}
+
+// CheckAuth is Check with another way to log in, e.g. OAuth2Auth.
+func CheckAuth(ctx context.Context, addr string, auth Auth, opts *Options) (*Report, *tls.ConnectionState, error) {
+	return session(ctx, addr, auth, opts, false, true)
+}
+
+// Auth logs a freshly connected session in: PasswordAuth or OAuth2Auth.
+type Auth func(s *Session) error
+
+// PasswordAuth logs in with LOGIN (Session.Login).
+func PasswordAuth(user, pass string) Auth {
+	return func(s *Session) error { return s.Login(user, pass) }
+}
+
+// OAuth2Auth logs in with an access token (Session.LoginOAuth2).
+func OAuth2Auth(user, accessToken, host string, port int) Auth {
+	return func(s *Session) error { return s.LoginOAuth2(user, accessToken, host, port) }
 }
 
 // session runs one logged-in session for Fetch and Check.
-func session(ctx context.Context, addr, user, pass string, opts *Options, withFolders, strictLogout bool) (*Report, *tls.ConnectionState, error) {
+func session(ctx context.Context, addr string, auth Auth, opts *Options, withFolders, strictLogout bool) (*Report, *tls.ConnectionState, error) {
 	s, err := Connect(ctx, addr, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer s.Close() // idempotent; a failed LOGOUT does not spoil data already read
-	if err := s.Login(user, pass); err != nil {
+	if err := auth(s); err != nil {
 		return nil, nil, err
 	}
 	r := &Report{Caps: s.Caps()}

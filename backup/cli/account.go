@@ -30,6 +30,12 @@ func accountAdd(args []string, env *Env) int {
 	fs.BoolVar(&deleteNow, "delete-after-backup", false, "")
 	fs.StringVar(&a.PinnedSHA256, "trust-fingerprint", "", "")
 	fs.BoolVar(&a.AllowPlaintext, "allow-plaintext", false, "")
+	var auth string
+	var asJSON bool
+	fs.StringVar(&auth, "auth", string(accounts.AuthPassword), "")
+	fs.StringVar(&a.OAuthProvider, "oauth-provider", "", "")
+	fs.StringVar(&a.OAuthClientID, "oauth-client-id", "", "")
+	fs.BoolVar(&asJSON, "json", false, "")
 	pos, code, ok := parse(fs, args, env)
 	if !ok {
 		return code
@@ -37,8 +43,20 @@ func accountAdd(args []string, env *Env) int {
 	if len(pos) > 0 {
 		return usageError(env, fmt.Sprintf("account add: unexpected argument %q", pos[0]))
 	}
-	if !pwStdin {
+	switch a.Auth = accounts.AuthMethod(auth); {
+	case a.Auth == accounts.AuthOAuth2 && pwStdin:
+		return usageError(env, "account add: --password-stdin is for password accounts; with --auth oauth2 you sign in in the browser")
+	case a.Auth == accounts.AuthOAuth2 && a.OAuthProvider == "":
+		return usageError(env, "account add: --auth oauth2 needs --oauth-provider microsoft, google or an https issuer URL (\"postfach discover ADDRESS\" names it)")
+	case a.Auth == accounts.AuthOAuth2:
+	case a.Auth != accounts.AuthPassword:
+		return usageError(env, fmt.Sprintf("account add: unknown --auth %q (use password or oauth2)", auth))
+	case a.OAuthProvider != "" || a.OAuthClientID != "":
+		return usageError(env, "account add: --oauth-provider and --oauth-client-id need --auth oauth2")
+	case !pwStdin:
 		return usageError(env, "account add: give the password on standard input with --password-stdin (never as an argument: other users can read a process's arguments)")
+	default:
+		a.Auth = "" // the default method, written as before so that older builds read the config
 	}
 	a.Protocol, a.Security = accounts.Protocol(proto), accounts.Security(security)
 	n := 0
@@ -71,16 +89,27 @@ func accountAdd(args []string, env *Env) int {
 	} else if backupDir != "" || n > 0 {
 		return usageError(env, "account add: backup options are for POP3 accounts")
 	}
-	pw, err := readPassword(env.Stdin)
-	if err != nil {
-		return usageError(env, "account add: "+err.Error())
-	}
 	if a.Security == accounts.None {
 		fmt.Fprintln(env.Stderr, "postfach: warning: this account uses no encryption; the password and all mail cross the network readable")
 	}
-	added, err := env.service().Add(context.Background(), a, pw)
-	if err != nil {
-		return fail(env, err)
+	var added accounts.Account
+	if a.Auth == accounts.AuthOAuth2 {
+		var err error
+		if added, err = addOAuth2(a, env); err != nil {
+			return fail(env, err)
+		}
+	} else {
+		pw, err := readPassword(env.Stdin)
+		if err != nil {
+			return usageError(env, "account add: "+err.Error())
+		}
+		if added, err = env.service().Add(context.Background(), a, pw); err != nil {
+			return fail(env, err)
+		}
+	}
+	if asJSON {
+		printJSON(env.Stdout, added)
+		return ExitOK
 	}
 	fmt.Fprintf(env.Stdout, "Added %s account %q (%s).\n", added.Protocol, added.Name, added.Email)
 	if added.Backup != nil {
@@ -144,6 +173,9 @@ func accountRemove(args []string, env *Env) int {
 	a := r.Account
 	if r.PasswordErr != nil {
 		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(r.PasswordErr))
+	}
+	if r.RevokeErr != nil {
+		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but the provider could not be asked to end its sign-in; remove Postfach's access in your account settings there:", Explain(r.RevokeErr))
 	}
 	if r.HistoryErr != nil {
 		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", r.HistoryErr)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup/service"
 )
 
@@ -36,6 +37,11 @@ type Env struct {
 	Roots *x509.CertPool
 	// Terminal says whether Stderr is a terminal, for live progress lines.
 	Terminal bool
+	// Browser shows an OAuth2 sign-in page after its address was printed; nil means the
+	// system browser when there is a display (openBrowser). Tests follow the page.
+	Browser oauth.Browser
+	// OAuth tunes the talks with OAuth2 providers (tests: the mock's HTTP client).
+	OAuth *oauth.Options
 
 	svc *service.Service // built from Store and Roots on first use
 }
@@ -43,7 +49,7 @@ type Env struct {
 // service returns the account service every command goes through.
 func (env *Env) service() *service.Service {
 	if env.svc == nil {
-		env.svc = service.New(env.Store, &service.Options{Conn: &connect.Options{Roots: env.Roots}})
+		env.svc = service.New(env.Store, &service.Options{Conn: &connect.Options{Roots: env.Roots}, OAuth: env.OAuth})
 	}
 	return env.svc
 }
@@ -73,7 +79,7 @@ func Run(args []string, env *Env) int {
 	cmd, rest := args[0], args[1:]
 	if cmd == "account" {
 		if len(rest) == 0 {
-			return usageError(env, "account needs a subcommand: add, list or remove")
+			return usageError(env, "account needs a subcommand: add, list, signin or remove")
 		}
 		cmd, rest = "account "+rest[0], rest[1:]
 	}
@@ -90,10 +96,12 @@ const Usage = `Postfach — mail account manager with verified POP3 backups and 
 Without arguments, postfach opens the desktop app. Commands:
 
   postfach account add --name NAME --email ADDR --protocol pop3|imap --host HOST [--port PORT]
-                       [--security tls|starttls|none] [--username USER] --password-stdin
+                       [--security tls|starttls|none] [--username USER]
+                       (--password-stdin | --auth oauth2 --oauth-provider microsoft|google|URL [--oauth-client-id ID])
                        [--backup-dir DIR] [--schedule SPEC] [--keep-days N | --keep-forever | --delete-after-backup]
-                       [--trust-fingerprint SHA256] [--allow-plaintext]
+                       [--trust-fingerprint SHA256] [--allow-plaintext] [--json]
   postfach account list [--json]
+  postfach account signin NAME         sign an OAuth2 account in again (after "sign in again")
   postfach account remove NAME [--keep-password]
   postfach test NAME                   test the connection and the login
   postfach backup [NAME...] [--json]   back up the named (or all) POP3 accounts now
@@ -120,6 +128,7 @@ var commands = map[string]handler{
 	"account add":    accountAdd,
 	"account list":   accountList,
 	"account remove": accountRemove,
+	"account signin": accountSignin,
 	"test":           testCmd,
 	"backup":         backupCmd,
 	"verify":         verifyCmd,

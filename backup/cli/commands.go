@@ -59,12 +59,16 @@ type backupJSON struct {
 	OK         bool                  `json:"ok"`
 	New        int                   `json:"new"`
 	AlreadyHad int                   `json:"already_had"`
+	Restored   int                   `json:"restored"`
 	Deleted    int                   `json:"deleted"`
 	Failed     int                   `json:"failed"`
 	Bytes      int64                 `json:"bytes"`
 	DurationMS int64                 `json:"duration_ms"`
 	Errors     []backup.MessageError `json:"message_errors,omitempty"`
 	Error      string                `json:"error,omitempty"`
+	// Kind classifies Error (backup.Kind), e.g. "reauth-required": a script can tell
+	// "sign in again" from "try later" without reading the text.
+	Kind backup.Kind `json:"kind,omitempty"`
 }
 
 func backupCmd(args []string, env *Env) int {
@@ -95,8 +99,12 @@ func backupCmd(args []string, env *Env) int {
 			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "%s: %d new (%s), %d already backed up, %d deleted from the server, %d failed, in %v → %s\n",
-			a.Name, res.New, humanBytes(res.Bytes), res.AlreadyHad, res.Deleted, res.Failed, res.Duration.Round(time.Millisecond), res.Dir)
+		restored := ""
+		if res.Restored > 0 {
+			restored = fmt.Sprintf(", %d restored from the server", res.Restored)
+		}
+		fmt.Fprintf(env.Stdout, "%s: %d new (%s), %d already backed up%s, %d deleted from the server, %d failed, in %v → %s\n",
+			a.Name, res.New, humanBytes(res.Bytes), res.AlreadyHad, restored, res.Deleted, res.Failed, res.Duration.Round(time.Millisecond), res.Dir)
 		for _, me := range res.Errors {
 			fmt.Fprintf(env.Stdout, "  note: %s %s\n", me.UIDL, me.Err)
 		}
@@ -143,8 +151,8 @@ func progressPrinter(env *Env, name string) func(backup.Progress) {
 func toJSON(a accounts.Account, r *backup.Result) backupJSON {
 	return backupJSON{
 		Account: a.Name, AccountID: a.ID, BackupDir: r.Dir, OK: r.OK(), New: r.New, AlreadyHad: r.AlreadyHad,
-		Deleted: r.Deleted, Failed: r.Failed, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(),
-		Errors: r.Errors, Error: r.Err,
+		Restored: r.Restored, Deleted: r.Deleted, Failed: r.Failed, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(),
+		Errors: r.Errors, Error: r.Err, Kind: r.Kind,
 	}
 }
 
@@ -186,6 +194,12 @@ func verifyCmd(args []string, env *Env) int {
 		default:
 			fmt.Fprintf(env.Stdout, "%s: %d of %d messages OK; %d missing, %d changed in %s\n",
 				a.Name, rep.OK, rep.Checked, len(rep.Missing), len(rep.Changed), rep.Dir)
+			if n := len(rep.Restorable); n > 0 {
+				fmt.Fprintf(env.Stdout, "  %d of them are still on the server: the next backup fetches them again.\n", n)
+			}
+			if n := len(rep.Lost); n > 0 {
+				fmt.Fprintf(env.Stdout, "  %d are no longer on the server: this backup was their only copy. Check the drive.\n", n)
+			}
 		}
 	}
 	if *asJSON {

@@ -41,6 +41,12 @@ func advise(err error) string {
 			ce.Host, ce.Subject, ce.Issuer, ce.NotBefore.Format("2006-01-02"), ce.NotAfter.Format("2006-01-02"), ce.Fingerprint, ce.Fingerprint)
 	case backup.KindAuth:
 		return "The server rejected the user name or password. Check them; some providers need an app password or a separate mail password."
+	case backup.KindReauth:
+		return "The sign-in with the provider has expired or was revoked (for example after a password change). " +
+			"Sign in again with \"postfach account signin NAME\"; nothing was deleted."
+	case backup.KindOAuthUnavailable:
+		return "This build of Postfach has no client ID for this provider, so signing in with it is not available. " +
+			"Use a build that has one (docs/oauth.md says how distributors add it), or register your own app and give its ID with --oauth-client-id."
 	case backup.KindNoPassword:
 		return "No password is stored for this account; remove and add it again."
 	case backup.KindKeyring:

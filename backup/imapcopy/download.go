@@ -19,7 +19,7 @@ import (
 )
 
 // Batch bounds of Download: a batch is one UID FETCH command and one durable commit
-// (one filesystem sync for all its files). Large enough to amortise the sync, small
+// (the files' syncs issued together, then one directory sync). Large enough to amortise the sync, small
 // enough that an interruption repeats little.
 const (
 	defaultBatchMessages = 500
@@ -316,7 +316,8 @@ type downloader struct {
 type fetched struct {
 	p    *maildir.Pending
 	uid  uint32
-	name string // final name in cur/
+	date time.Time // INTERNALDATE, the file's modification time
+	name string    // final name in cur/
 }
 
 // batch fetches msgs, stores them durably in cur/ and returns the UIDs it stored. A
@@ -358,14 +359,7 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int6
 				p.Abort()
 				return fmt.Errorf("uid %d: stored %d bytes of %d", info.UID, p.Size, n)
 			}
-			tmp := filepath.Join(d.dir, maildir.Tmp, p.Name)
-			if !info.InternalDate.IsZero() {
-				if err := os.Chtimes(tmp, info.InternalDate, info.InternalDate); err != nil {
-					p.Abort()
-					return err
-				}
-			}
-			done = append(done, fetched{p: p, uid: info.UID, name: storedName(info.InternalDate, d.sel.UIDValidity, info.UID, info.Flags)})
+			done = append(done, fetched{p: p, uid: info.UID, date: info.InternalDate, name: storedName(info.InternalDate, d.sel.UIDValidity, info.UID, info.Flags)})
 			return nil
 		},
 	})
@@ -378,6 +372,17 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int6
 	}
 	if err := d.md.SyncData(pend); err != nil {
 		return nil, 0, err
+	}
+	// The file time is set once the file is closed (SyncData closes it): on Windows,
+	// closing a handle that wrote data may set the modification time again. The date is
+	// in the file name as well, so a crash that loses this metadata loses nothing.
+	for _, f := range done {
+		if f.date.IsZero() {
+			continue
+		}
+		if err := os.Chtimes(filepath.Join(d.dir, maildir.Tmp, f.p.Name), f.date, f.date); err != nil {
+			return nil, 0, err
+		}
 	}
 	d.o.failpoint("after-sync")
 	var bytes int64

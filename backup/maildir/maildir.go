@@ -1,15 +1,3 @@
-// Package maildir writes messages into a standard Maildir (cur/ new/ tmp/) durably, in
-// batches, and finds them again by the POP3 UIDL they were downloaded under.
-//
-// Delivery follows the Maildir protocol so other mail programs can read the folder while
-// Postfach writes it: a message is written to tmp/, made durable, and only then renamed
-// into new/, so a reader never sees a partial file. Durability is batched (group commit):
-// one filesystem sync covers every file of a batch, then the renames, then one sync of
-// new/. A caller records a message as backed up only after Commit returned.
-//
-// File names carry the UIDL (hex-encoded, since a UIDL may contain '/' or ':') so that a
-// lost index can be rebuilt from the files alone and a crash between rename and index
-// update never leads to a second copy.
 package maildir
 
 import (
@@ -18,24 +6,38 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/postfach/postfach/accounts/atomicfile"
 )
 
-// Dir is a Maildir on disk. It is not safe for concurrent use.
+// Dir is a Maildir on disk. It is not safe for concurrent use, with one exception that
+// lets a caller download the next batch while the previous one is made durable: while a
+// goroutine commits a batch (SyncData, Publish, SyncNew, Commit or SetAside), another may create,
+// write, finish and abort the messages of the next one. A Pending belongs to one
+// goroutine at a time, and Close comes last.
 type Dir struct {
 	path string
-	// batch is a handle on tmp/ opened when a batch's first message is created. syncfs
-	// reports a writeback error only to handles opened before the error happened, so
-	// the handle must predate every write it vouches for.
-	batch *os.File
+	// mu guards open (the writing and the committing goroutine both change it) and spare.
+	mu sync.Mutex
+	// open holds the messages whose file is still open (created, not yet synced or
+	// aborted), so that Close can release them when a run ends early.
+	open map[*Pending]struct{}
+	// spare is the write buffer of the last finished message, reused by the next Create.
+	spare *bufio.Writer
+	// syncFile makes one file's data durable; nil means syncData. Tests set it to make
+	// a sync fail.
+	syncFile func(*os.File) error
+	// workers bounds the syncs of a batch that run at once; zero means syncWorkers.
+	workers int
+	// link is os.Link unless a test stands in for a file system without hard links.
+	link func(oldname, newname string) error
 }
 
 // Subdirectories of a Maildir.
@@ -74,14 +76,21 @@ func Open(path string) (*Dir, error) {
 	return &Dir{path: path}, nil
 }
 
-// Close releases the handle a batch holds when a run ends without committing it.
+// Close releases the files of messages that were created but neither synced nor
+// aborted, when a run ends early. Their files stay in tmp/ until CleanTmp: they were
+// never published, so the server still holds those messages.
 func (d *Dir) Close() error {
-	if d.batch == nil {
-		return nil
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for p := range d.open {
+		if err := p.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("maildir close %s: %w", p.Name, err))
+		}
+		p.f, p.state = nil, closed
 	}
-	err := d.batch.Close()
-	d.batch = nil
-	return err
+	clear(d.open)
+	return errors.Join(errs...)
 }
 
 // Path returns the Maildir's root.
@@ -163,124 +172,6 @@ func (d *Dir) CleanTmp() error {
 	}
 	return nil
 }
-
-// Pending is a message being written to tmp/. Write the message, then Finish it, then
-// hand it to Commit with others.
-type Pending struct {
-	Key    Key
-	Name   string // base file name in tmp/ and, after Commit, in new/
-	Size   int64
-	SHA256 [32]byte
-	f      *os.File
-	w      *bufio.Writer
-	h      hash.Hash
-	dir    *Dir
-}
-
-// writeBuffer batches the small writes the POP3 reader hands over (one per run of text
-// between dot-stuffed lines): 10,000 messages made 211,000 write calls without it.
-const writeBuffer = 64 << 10
-
-// Create starts writing a message for key into tmp/.
-func (d *Dir) Create(k Key, now time.Time) (*Pending, error) {
-	if haveSyncFS && d.batch == nil {
-		h, err := os.Open(filepath.Join(d.path, Tmp))
-		if err != nil {
-			return nil, fmt.Errorf("maildir create: %w", err)
-		}
-		d.batch = h
-	}
-	name := FileName(k, now)
-	f, err := os.OpenFile(filepath.Join(d.path, Tmp, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("maildir create: %w", err)
-	}
-	return &Pending{Key: k, Name: name, f: f, w: bufio.NewWriterSize(f, writeBuffer), h: sha256.New(), dir: d}, nil
-}
-
-// Write appends message bytes, hashing them on the way.
-func (p *Pending) Write(b []byte) (int, error) {
-	n, err := p.w.Write(b)
-	p.h.Write(b[:n])
-	p.Size += int64(n)
-	if err != nil {
-		// Say where: inside a RETR, a bare "no space left" reads like a server problem.
-		err = fmt.Errorf("write to backup folder: %w", err)
-	}
-	return n, err
-}
-
-// Finish closes the file after the whole message was written. On platforms without a
-// filesystem-wide sync the file is fsynced here.
-func (p *Pending) Finish() error {
-	copy(p.SHA256[:], p.h.Sum(nil))
-	err := p.w.Flush()
-	if err == nil && !haveSyncFS {
-		err = p.f.Sync()
-	}
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
-	}
-	p.f = nil
-	if err != nil {
-		return fmt.Errorf("maildir write %s: %w", p.Name, err)
-	}
-	return nil
-}
-
-// Abort closes and removes an unfinished or uncommitted message.
-func (p *Pending) Abort() {
-	if p.f != nil {
-		p.f.Close()
-		p.f = nil
-	}
-	os.Remove(filepath.Join(p.dir.path, Tmp, p.Name))
-}
-
-// Commit makes a batch of finished messages durable and visible: SyncData, Publish,
-// SyncNew. When it returns nil, every message of the batch survives a crash or power
-// loss. On error, messages may be in tmp/ or new/; both are safe (tmp/ is cleaned, new/
-// is found again by Scan).
-func (d *Dir) Commit(batch []*Pending) error {
-	if err := d.SyncData(batch); err != nil {
-		return err
-	}
-	if err := d.Publish(batch); err != nil {
-		return err
-	}
-	return d.SyncNew()
-}
-
-// SyncData makes the content of a batch of finished messages durable: one filesystem
-// sync where the platform has it (Finish already fsynced each file elsewhere).
-func (d *Dir) SyncData(batch []*Pending) error {
-	if len(batch) == 0 || !haveSyncFS {
-		return nil
-	}
-	if d.batch == nil {
-		return errors.New("maildir sync: batch was not created by this Dir")
-	}
-	err := syncFS(d.batch)
-	d.batch.Close()
-	d.batch = nil
-	if err != nil {
-		return fmt.Errorf("maildir sync: %w", err)
-	}
-	return nil
-}
-
-// Publish renames durable messages from tmp/ into new/, where mail readers see them.
-func (d *Dir) Publish(batch []*Pending) error {
-	for _, p := range batch {
-		if err := os.Rename(filepath.Join(d.path, Tmp, p.Name), filepath.Join(d.path, New, p.Name)); err != nil {
-			return fmt.Errorf("maildir commit %s: %w", p.Name, err)
-		}
-	}
-	return nil
-}
-
-// SyncNew makes the renames into new/ durable.
-func (d *Dir) SyncNew() error { return atomicfile.SyncDir(filepath.Join(d.path, New)) }
 
 // HashFile returns the size and SHA-256 of a stored message (path relative to the root).
 func (d *Dir) HashFile(rel string) (int64, [32]byte, error) {

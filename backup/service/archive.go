@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/backup/imapcopy"
 )
@@ -110,14 +111,18 @@ var archiveOptions = []ArchiveOption{
 	{OlderThan: 5 * 365 * 24 * time.Hour}, {LargerThan: 10 << 20},
 }
 
-// archiveAccount loads an IMAP account, its password and its archive folder.
-func (s *Service) archiveAccount(ctx context.Context, id string, c *ArchiveChoice) (accounts.Account, string, string, error) {
-	a, pw, err := s.withPassword(ctx, id)
+// archiveAccount loads an IMAP account, its sign-in and its archive folder.
+func (s *Service) archiveAccount(ctx context.Context, id string, c *ArchiveChoice) (accounts.Account, connect.Credential, string, error) {
+	a, err := s.store.Get(id)
 	if err != nil {
-		return a, "", "", err
+		return a, connect.Credential{}, "", err
 	}
 	if a.Protocol != accounts.IMAP {
-		return a, "", "", fmt.Errorf("archive %s: only IMAP accounts keep their mail on the server", a.Name)
+		return a, connect.Credential{}, "", fmt.Errorf("archive %s: only IMAP accounts keep their mail on the server", a.Name)
+	}
+	cred, err := s.credential(ctx, a)
+	if err != nil {
+		return a, cred, "", err
 	}
 	dir := c.Dir
 	if dir == "" {
@@ -129,7 +134,7 @@ func (s *Service) archiveAccount(ctx context.Context, id string, c *ArchiveChoic
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	return a, pw, dir, nil
+	return a, cred, dir, nil
 }
 
 // PlanArchive shows where the space of an IMAP account goes and what the choice would
@@ -138,7 +143,7 @@ func (s *Service) PlanArchive(ctx context.Context, id string, c *ArchiveChoice) 
 	if c == nil {
 		c = &ArchiveChoice{}
 	}
-	a, pw, dir, err := s.archiveAccount(ctx, id, c)
+	a, cred, dir, err := s.archiveAccount(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +152,7 @@ func (s *Service) PlanArchive(ctx context.Context, id string, c *ArchiveChoice) 
 		return nil, err
 	}
 	defer end()
-	sess, err := s.dialIMAP(a, pw)(ctx)
+	sess, err := s.dialIMAP(a, cred)(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
 	}
@@ -217,7 +222,7 @@ func (s *Service) Archive(ctx context.Context, id string, c *ArchiveChoice) (*Ar
 	if c == nil {
 		c = &ArchiveChoice{}
 	}
-	a, pw, dir, err := s.archiveAccount(ctx, id, c)
+	a, cred, dir, err := s.archiveAccount(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +231,7 @@ func (s *Service) Archive(ctx context.Context, id string, c *ArchiveChoice) (*Ar
 		return nil, err
 	}
 	defer end()
-	sess, err := s.dialIMAP(a, pw)(ctx)
+	sess, err := s.dialIMAP(a, cred)(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
 	}

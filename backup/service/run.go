@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/postfach/postfach/accounts/secrets"
-
 	"github.com/postfach/postfach/backup"
 )
 
@@ -30,11 +28,11 @@ func (s *Service) Backup(ctx context.Context, id string, progress func(backup.Pr
 		return failed(err)
 	}
 	defer end()
-	pw, err := secrets.Get(ctx, a.ID)
+	cred, err := s.credential(ctx, a)
 	if err != nil {
 		return failed(fmt.Errorf("backup %s: %w", a.Name, err))
 	}
-	res, err := backup.Run(ctx, a, pw, s.engineOptions(progress))
+	res, err := backup.Run(ctx, a, cred.Password, s.engineOptions(progress, cred.Tokens))
 	res.Kind = backup.KindOf(err)
 	return res, err
 }
@@ -51,5 +49,5 @@ func (s *Service) Verify(ctx context.Context, id string) (*backup.VerifyReport, 
 		return nil, err
 	}
 	defer end()
-	return backup.Verify(ctx, a, s.engineOptions(nil))
+	return backup.Verify(ctx, a, s.engineOptions(nil, nil))
 }

@@ -14,14 +14,13 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/mailerr"
-	"github.com/postfach/postfach/accounts/secrets"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup"
 )
 
@@ -32,6 +31,9 @@ type Options struct {
 	Conn *connect.Options
 	// Discover tunes server discovery.
 	Discover *discover.Options
+	// OAuth tunes the talks with OAuth2 providers (HTTP client, timeout); nil means the
+	// system's roots and oauth.DefaultTimeout.
+	OAuth *oauth.Options
 }
 
 // Service runs the account jobs on one account store.
@@ -39,21 +41,25 @@ type Service struct {
 	store    *accounts.Store
 	conn     connect.Options
 	discover *discover.Options
+	oauth    *oauth.Options
 	newID    func() string // accounts.NewID; tests pick IDs to look them up
 
 	mu       sync.Mutex
 	running  map[string]map[*job]bool // account ID -> its running backups and checks
 	removing map[string]int           // account ID -> removals in progress
+	sources  map[tokenKey]*oauth.TokenSource
 }
 
 // New returns the service for a store.
 func New(store *accounts.Store, opts *Options) *Service {
-	s := &Service{store: store, newID: accounts.NewID, running: map[string]map[*job]bool{}, removing: map[string]int{}}
+	s := &Service{store: store, newID: accounts.NewID, running: map[string]map[*job]bool{}, removing: map[string]int{},
+		sources: map[tokenKey]*oauth.TokenSource{}}
 	if opts != nil {
 		if opts.Conn != nil {
 			s.conn = *opts.Conn
 		}
 		s.discover = opts.Discover
+		s.oauth = opts.OAuth
 	}
 	if s.conn.Timeout == 0 {
 		s.conn.Timeout = mailerr.DefaultTimeout
@@ -81,21 +87,15 @@ func (s *Service) Discover(ctx context.Context, email string) (*discover.Result,
 	return discover.Discover(ctx, email, s.discover)
 }
 
-// engineOptions is the one place that builds the backup engine's options, for runs and
-// checks alike.
-func (s *Service) engineOptions(progress func(backup.Progress)) *backup.Options {
-	return &backup.Options{StateDir: s.store.StateDir(), Progress: progress, Conn: &s.conn}
+// DiscoverBuiltin looks the address up in Postfach's built-in provider table only: no
+// network, so a face can ask while the user types (the wizard offers "Sign in with
+// Microsoft" in place of the password field when the table says so).
+func (s *Service) DiscoverBuiltin(ctx context.Context, email string) (*discover.Result, error) {
+	return discover.Discover(ctx, email, &discover.Options{Sources: []string{discover.SourceBuiltin}})
 }
 
-// withPassword loads a saved account and its password.
-func (s *Service) withPassword(ctx context.Context, key string) (accounts.Account, string, error) {
-	a, err := s.store.Get(key)
-	if err != nil {
-		return a, "", err
-	}
-	pw, err := secrets.Get(ctx, a.ID)
-	if err != nil {
-		return a, "", fmt.Errorf("account %q: %w", a.Name, err)
-	}
-	return a, pw, nil
+// engineOptions is the one place that builds the backup engine's options, for runs and
+// checks alike; tokens (nil for password accounts) log a run in with OAuth2.
+func (s *Service) engineOptions(progress func(backup.Progress), tokens connect.Tokens) *backup.Options {
+	return &backup.Options{StateDir: s.store.StateDir(), Progress: progress, Conn: &s.conn, Tokens: tokens}
 }

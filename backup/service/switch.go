@@ -109,8 +109,10 @@ func (s *Service) copyConn() *connect.Options {
 	return &o
 }
 
-// target returns the account as it will be after the switch, and its password.
-func (s *Service) target(ctx context.Context, a accounts.Account, o *SwitchOptions) (accounts.Account, string, error) {
+// target returns the account as it will be after the switch, and how it logs in there:
+// with the new password when one was given (the account then signs in with a password),
+// else with the account's own sign-in (password or OAuth2 tokens).
+func (s *Service) target(ctx context.Context, a accounts.Account, o *SwitchOptions) (accounts.Account, connect.Credential, error) {
 	t := a
 	t.Switches = append([]accounts.ProtocolChange(nil), a.Switches...)
 	to := accounts.IMAP
@@ -145,29 +147,37 @@ func (s *Service) target(ctx context.Context, a accounts.Account, o *SwitchOptio
 		}
 		t.Backup = &accounts.BackupPolicy{Dir: dir, Schedule: accounts.DefaultSchedule(), Retention: ret}
 	}
+	if tg.Password != "" {
+		t.Auth, t.OAuthProvider, t.OAuthClientID = accounts.AuthPassword, "", ""
+	}
 	t.Normalize()
 	if err := t.Connection().Validate(); err != nil {
-		return t, "", fmt.Errorf("switch %s to %s: %w", a.Name, to, err)
+		return t, connect.Credential{}, fmt.Errorf("switch %s to %s: %w", a.Name, to, err)
 	}
-	pw := tg.Password
-	if pw == "" {
-		var err error
-		if pw, err = secrets.Get(ctx, a.ID); err != nil {
-			return t, "", fmt.Errorf("switch %s: %w", a.Name, err)
-		}
+	if tg.Password != "" {
+		return t, connect.Password(tg.Password), nil
 	}
-	return t, pw, nil
+	cred, err := s.credential(ctx, a)
+	if err != nil {
+		return t, cred, fmt.Errorf("switch %s: %w", a.Name, err)
+	}
+	return t, cred, nil
 }
 
 // dialIMAP returns a function that opens a logged-in copy session on t's server.
-func (s *Service) dialIMAP(t accounts.Account, pw string) imapcopy.Dial {
+func (s *Service) dialIMAP(t accounts.Account, cred connect.Credential) imapcopy.Dial {
 	opts := connect.QuotaOptions(t, s.copyConn())
 	return func(ctx context.Context) (*quota.Session, error) {
 		sess, err := quota.Connect(ctx, t.Addr(), opts)
 		if err != nil {
 			return nil, err
 		}
-		if err := sess.Login(t.Username, pw); err != nil {
+		if cred.Tokens == nil {
+			err = sess.Login(t.Username, cred.Password)
+		} else {
+			err = cred.Tokens.Do(ctx, func(token string) error { return sess.LoginOAuth2(t.Username, token, t.Host, t.Port) })
+		}
+		if err != nil {
 			sess.Close()
 			return nil, err
 		}
@@ -199,14 +209,14 @@ func (s *Service) PlanSwitch(ctx context.Context, id string, o *SwitchOptions) (
 		return nil, err
 	}
 	defer end()
-	t, pw, err := s.target(ctx, a, o)
+	t, cred, err := s.target(ctx, a, o)
 	if err != nil {
 		return nil, err
 	}
 	if a.Protocol == accounts.POP3 {
-		return s.planUpload(ctx, a, t, pw)
+		return s.planUpload(ctx, a, t, cred)
 	}
-	return s.planDownload(ctx, a, t, pw)
+	return s.planDownload(ctx, a, t, cred)
 }
 
 // Switch moves the account's mail to the other protocol and, only when every message
@@ -236,7 +246,7 @@ func (s *Service) Switch(ctx context.Context, id string, o *SwitchOptions) (*Swi
 		return nil, err
 	}
 	defer end()
-	t, pw, err := s.target(ctx, a, o)
+	t, cred, err := s.target(ctx, a, o)
 	if err != nil {
 		return nil, err
 	}
@@ -246,10 +256,10 @@ func (s *Service) Switch(ctx context.Context, id string, o *SwitchOptions) (*Swi
 		change.Reason = "switch assistant"
 	}
 	if a.Protocol == accounts.POP3 {
-		res, err = s.switchToIMAP(ctx, a, t, pw, o.Progress)
+		res, err = s.switchToIMAP(ctx, a, t, cred, o.Progress)
 		change.BackupDir = a.Backup.Dir
 	} else {
-		res, err = s.switchToPOP3(ctx, a, t, pw, o.Progress)
+		res, err = s.switchToPOP3(ctx, a, t, cred, o.Progress)
 		change.CopyDir = CopyDir(t.Backup.Dir)
 	}
 	if err != nil {
@@ -301,12 +311,16 @@ func lockBackup(dir string) (*filelock.Lock, error) {
 }
 
 // lastBackup runs one POP3 backup that keeps every message on the server.
-func (s *Service) lastBackup(ctx context.Context, a accounts.Account, pw string) (*backup.Result, error) {
+func (s *Service) lastBackup(ctx context.Context, a accounts.Account) (*backup.Result, error) {
+	cred, err := s.credential(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("switch %s: %w", a.Name, err)
+	}
 	keep := a
 	policy := *a.Backup
 	policy.Retention = accounts.Retention{Mode: accounts.KeepForever}
 	keep.Backup = &policy
-	res, err := backup.Run(ctx, keep, pw, s.engineOptions(nil))
+	res, err := backup.Run(ctx, keep, cred.Password, s.engineOptions(nil, cred.Tokens))
 	if res != nil {
 		res.Kind = backup.KindOf(err)
 	}
@@ -320,16 +334,13 @@ func (s *Service) lastBackup(ctx context.Context, a accounts.Account, pw string)
 }
 
 // planUpload runs the last backup and plans the upload.
-func (s *Service) planUpload(ctx context.Context, a, t accounts.Account, pw string) (*SwitchPlan, error) {
-	popPW, err := secrets.Get(ctx, a.ID)
-	if err != nil {
-		return nil, fmt.Errorf("switch %s: %w", a.Name, err)
-	}
+func (s *Service) planUpload(ctx context.Context, a, t accounts.Account, cred connect.Credential) (*SwitchPlan, error) {
 	plan := &SwitchPlan{From: a.Protocol, To: t.Protocol, Dir: a.Backup.Dir}
-	if plan.Backup, err = s.lastBackup(ctx, a, popPW); err != nil {
+	var err error
+	if plan.Backup, err = s.lastBackup(ctx, a); err != nil {
 		return plan, err
 	}
-	sess, err := s.dialIMAP(t, pw)(ctx)
+	sess, err := s.dialIMAP(t, cred)(ctx)
 	if err != nil {
 		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
@@ -343,8 +354,8 @@ func (s *Service) planUpload(ctx context.Context, a, t accounts.Account, pw stri
 }
 
 // switchToIMAP uploads the backup and reports whether every message is verified.
-func (s *Service) switchToIMAP(ctx context.Context, a, t accounts.Account, pw string, progress func(imapcopy.Progress)) (*SwitchResult, error) {
-	plan, err := s.planUpload(ctx, a, t, pw)
+func (s *Service) switchToIMAP(ctx context.Context, a, t accounts.Account, cred connect.Credential, progress func(imapcopy.Progress)) (*SwitchResult, error) {
+	plan, err := s.planUpload(ctx, a, t, cred)
 	res := &SwitchResult{Plan: plan}
 	if err != nil {
 		return res, err
@@ -357,7 +368,7 @@ func (s *Service) switchToIMAP(ctx context.Context, a, t accounts.Account, pw st
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
 	defer lock.Unlock()
-	res.Upload, err = imapcopy.Upload(ctx, s.dialIMAP(t, pw), a.Backup.Dir, "INBOX", &imapcopy.UploadOptions{
+	res.Upload, err = imapcopy.Upload(ctx, s.dialIMAP(t, cred), a.Backup.Dir, "INBOX", &imapcopy.UploadOptions{
 		Journal: s.uploadJournal(a.ID, t), Progress: progress, AllSeen: true,
 	})
 	if err != nil {
@@ -390,7 +401,7 @@ func (s *Service) VerifyRetired(ctx context.Context, id string) ([]*backup.Verif
 		old.Protocol, old.Host, old.Username = accounts.POP3, ch.Host, ch.Username
 		old.Backup = &accounts.BackupPolicy{Dir: ch.BackupDir, Schedule: accounts.DefaultSchedule(),
 			Retention: accounts.Retention{Mode: accounts.KeepForever}}
-		rep, err := backup.Verify(ctx, old, s.engineOptions(nil))
+		rep, err := backup.Verify(ctx, old, s.engineOptions(nil, nil))
 		if rep != nil {
 			reps = append(reps, rep)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/imapcopy"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
@@ -57,7 +58,7 @@ func serverCopies(t *testing.T, s *Service, srv *dovecottest.Server, u *dovecott
 	t.Helper()
 	a := accounts.Account{Protocol: accounts.IMAP, Host: srv.Host, Port: srv.IMAPSPort, Security: accounts.TLS, Username: u.Name}
 	ctx := context.Background()
-	sess, err := s.dialIMAP(a, u.Password)(ctx)
+	sess, err := s.dialIMAP(a, connect.Password(u.Password))(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +246,7 @@ func TestDovecotSwitchWontFit(t *testing.T) {
 	if got, _ := s.Get(a.ID); got.Protocol != accounts.POP3 || got.Username != u.Name {
 		t.Errorf("account changed: %+v", got)
 	}
-	if _, pw, err := s.withPassword(context.Background(), a.ID); pw != u.Password || err != nil {
+	if pw, err := secrets.Get(context.Background(), a.ID); pw != u.Password || err != nil {
 		t.Errorf("the POP3 password changed: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/quota"
-	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup/imapcopy"
 )
 
@@ -27,19 +26,19 @@ var storedRE = regexp.MustCompile(`^[0-9]+\.V([0-9]+)U([0-9]+)\.postfach([:!]|$)
 
 // planDownload logs in to the new POP3 server once (so that the account is never
 // switched to a server that refuses it) and lists the IMAP folders with their sizes.
-func (s *Service) planDownload(ctx context.Context, a, t accounts.Account, pw string) (*SwitchPlan, error) {
+func (s *Service) planDownload(ctx context.Context, a, t accounts.Account, cred connect.Credential) (*SwitchPlan, error) {
 	plan := &SwitchPlan{From: a.Protocol, To: t.Protocol, Dir: t.Backup.Dir, Fits: true}
-	pop, err := connect.POP3(ctx, t, pw, &s.conn)
+	pop, err := connect.POP3Login(ctx, t, cred, &s.conn)
 	if err != nil {
 		return plan, fmt.Errorf("switch %s: the POP3 server: %w", a.Name, err)
 	}
 	_ = pop.Quit(ctx) // the login was the test; a failing goodbye changes nothing
 	pop.Close()
-	imapPW, err := secrets.Get(ctx, a.ID)
+	own, err := s.credential(ctx, a)
 	if err != nil {
 		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
-	sess, err := s.dialIMAP(a, imapPW)(ctx)
+	sess, err := s.dialIMAP(a, own)(ctx)
 	if err != nil {
 		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
@@ -89,9 +88,9 @@ func eachFolder(ctx context.Context, sess *quota.Session, keep func(quota.Mailbo
 
 // switchToPOP3 downloads every folder and checks every copy against the server. New
 // mail that arrives between the download and the check is fetched by one more round.
-func (s *Service) switchToPOP3(ctx context.Context, a, t accounts.Account, pw string, progress func(imapcopy.Progress)) (*SwitchResult, error) {
+func (s *Service) switchToPOP3(ctx context.Context, a, t accounts.Account, cred connect.Credential, progress func(imapcopy.Progress)) (*SwitchResult, error) {
 	res := &SwitchResult{}
-	plan, err := s.planDownload(ctx, a, t, pw)
+	plan, err := s.planDownload(ctx, a, t, cred)
 	res.Plan = plan
 	if err != nil {
 		return res, err
@@ -100,11 +99,11 @@ func (s *Service) switchToPOP3(ctx context.Context, a, t accounts.Account, pw st
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
-	imapPW, err := secrets.Get(ctx, a.ID)
+	own, err := s.credential(ctx, a)
 	if err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
-	sess, err := s.dialIMAP(a, imapPW)(ctx)
+	sess, err := s.dialIMAP(a, own)(ctx)
 	if err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}

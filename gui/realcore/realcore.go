@@ -7,13 +7,17 @@
 package realcore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/service"
@@ -56,7 +60,7 @@ func (c *Core) RemoveAccount(ctx context.Context, id string, keepBackup, keepPas
 	if err != nil {
 		return err
 	}
-	return errors.Join(r.PasswordErr, r.HistoryErr)
+	return errors.Join(r.PasswordErr, r.RevokeErr, r.HistoryErr)
 }
 
 // Discover implements gui.Core. A lookup that found nothing still returns its log.
@@ -72,7 +76,7 @@ func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, erro
 			Security: accounts.Security(cand.Security), Username: cand.Username,
 			Source: cand.Source, Provider: cand.Provider,
 			NeedsConfirmation: cand.NeedsConfirmation, ConfirmCodes: cand.ConfirmCodes, ConfirmReason: cand.ConfirmReason,
-			Notes: cand.Notes,
+			Notes: cand.Notes, SignIn: c.offer(ctx, cand),
 		})
 	}
 	for _, l := range res.Log {
@@ -88,18 +92,95 @@ func (c *Core) Discover(ctx context.Context, email string) (*gui.Discovery, erro
 	return d, err
 }
 
+// SignInOffer implements gui.Core.
+func (c *Core) SignInOffer(ctx context.Context, email string) (*gui.SignInOffer, error) {
+	res, err := c.svc.DiscoverBuiltin(ctx, email)
+	if res == nil || errors.Is(err, discover.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, cand := range res.Candidates {
+		if offer := c.offer(ctx, cand); offer != nil {
+			return offer, nil
+		}
+	}
+	return nil, nil
+}
+
+// offer returns the sign-in a discovered server wants, nil for a password. A provider
+// whose discovery document cannot be read is offered as unavailable, with the reason.
+func (c *Core) offer(ctx context.Context, cand discover.Candidate) *gui.SignInOffer {
+	if cand.OAuthProvider == "" || cand.Authentication == discover.AuthPassword {
+		return nil
+	}
+	offer := &gui.SignInOffer{OAuth2Only: cand.Authentication == discover.AuthOAuth2, Provider: cand.OAuthProvider}
+	p, err := c.svc.Provider(ctx, accounts.Connection{Auth: accounts.AuthOAuth2, OAuthProvider: cand.OAuthProvider})
+	offer.DisplayName = cmp.Or(p.DisplayName, cand.Provider, cand.OAuthProvider)
+	offer.Unavailable = err
+	return offer
+}
+
+// SignIn implements gui.Core.
+func (c *Core) SignIn(ctx context.Context, a accounts.Account, open func(*url.URL) error) (*oauth.Token, error) {
+	return c.svc.SignIn(ctx, a, browser(open))
+}
+
+// Reauthorize implements gui.Core.
+func (c *Core) Reauthorize(ctx context.Context, id string, open func(*url.URL) error) error {
+	a, err := c.svc.Get(id)
+	if err != nil {
+		return err
+	}
+	tok, err := c.svc.SignIn(ctx, a, browser(open))
+	if err != nil {
+		return err
+	}
+	return c.svc.Reauthorize(ctx, id, tok)
+}
+
+// browser adapts the GUI's URL opener (fyne's App.OpenURL) to oauth.Browser.
+func browser(open func(*url.URL) error) oauth.Browser {
+	return func(_ context.Context, raw string) error {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return err
+		}
+		return open(u)
+	}
+}
+
+// TestSignedIn implements gui.Core.
+func (c *Core) TestSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (*gui.ConnReport, error) {
+	rep, err := c.svc.TestToken(ctx, a, tok)
+	if err != nil {
+		return nil, err
+	}
+	return convertReport(rep), nil
+}
+
+// AddSignedIn implements gui.Core.
+func (c *Core) AddSignedIn(ctx context.Context, a accounts.Account, tok *oauth.Token) (accounts.Account, error) {
+	return c.svc.AddOAuth2(ctx, a, tok)
+}
+
 // TestConnection implements gui.Core.
 func (c *Core) TestConnection(ctx context.Context, a accounts.Account, password string) (*gui.ConnReport, error) {
 	rep, err := c.svc.Test(ctx, a, password)
 	if err != nil {
 		return nil, err
 	}
+	return convertReport(rep), nil
+}
+
+func convertReport(rep *connect.Report) *gui.ConnReport {
 	out := &gui.ConnReport{TLSVersion: rep.TLSVersion, CertSHA256: rep.CertSHA256,
 		Capabilities: rep.Capabilities, Warnings: rep.Warnings}
 	if rep.Quota != nil {
 		out.Quota = convertQuota(rep.Quota)
 	}
-	return out, nil
+	return out
 }
 
 // Quota implements gui.Core.
@@ -140,7 +221,8 @@ func (c *Core) Verify(ctx context.Context, id string) (*gui.VerifyReport, error)
 	if err != nil {
 		return nil, err
 	}
-	return &gui.VerifyReport{Checked: rep.Checked, Missing: rep.Missing, Changed: rep.Changed}, nil
+	return &gui.VerifyReport{Checked: rep.Checked, Missing: rep.Missing, Changed: rep.Changed,
+		Restorable: rep.Restorable, Lost: rep.Lost}, nil
 }
 
 // History implements gui.Core.

@@ -3,6 +3,7 @@ package realcore
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +14,12 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/mailerr"
+	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/service"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
 
 // TestAgainstDovecot runs every Core method the GUI uses against a real server: the
@@ -125,5 +128,82 @@ func TestDiscoverNothingFound(t *testing.T) {
 	d, err := c.Discover(context.Background(), "not an address")
 	if err == nil && d != nil && len(d.Candidates) > 0 {
 		t.Fatalf("found %+v", d)
+	}
+}
+
+// TestSignInOffer checks the wizard's question to the provider table: Outlook.com signs
+// in only with Microsoft's page, Gmail also takes a password, an unknown domain a
+// password; in a build without client IDs the offer says so.
+func TestSignInOffer(t *testing.T) {
+	c := NewWithOptions(accounts.OpenStore(t.TempDir()), nil)
+	ctx := context.Background()
+	cases := []struct {
+		email              string
+		provider, display  string
+		only, unconfigured bool
+	}{
+		{"anna@outlook.com", oauth.NameMicrosoft, "Microsoft", true, oauth.MicrosoftClientID == ""},
+		{"anna@hotmail.de", oauth.NameMicrosoft, "Microsoft", true, oauth.MicrosoftClientID == ""},
+		{"anna@gmail.com", oauth.NameGoogle, "Google", false, oauth.GoogleClientID == ""},
+		{"anna@example.org", "", "", false, false},
+	}
+	for _, tc := range cases {
+		offer, err := c.SignInOffer(ctx, tc.email)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.email, err)
+		}
+		if tc.provider == "" {
+			if offer != nil {
+				t.Errorf("%s: offer %+v", tc.email, offer)
+			}
+			continue
+		}
+		if offer == nil || offer.Provider != tc.provider || offer.DisplayName != tc.display || offer.OAuth2Only != tc.only ||
+			errors.Is(offer.Unavailable, oauth.ErrNotConfigured) != tc.unconfigured {
+			t.Errorf("%s: offer %+v", tc.email, offer)
+		}
+	}
+}
+
+// TestSignedInAgainstDovecot runs the wizard's OAuth2 path through the real Core: sign
+// in (the browser follows the mock's page), test with the token, save, read the quota
+// of the saved account, and after a revocation sign in again, against Dovecot's oauth2
+// passdb.
+func TestSignedInAgainstDovecot(t *testing.T) {
+	keyring.MockInit()
+	mock := oauthmock.Start(t, oauthmock.Config{})
+	srv := dovecottest.StartOAuth2(t, dovecottest.OAuth2{IntrospectionURL: mock.IntrospectionURL(), CACertPEM: mock.CertPEM()})
+	srv.AddUser(t, "alice", "unused", 10)
+	c := NewWithOptions(accounts.OpenStore(t.TempDir()), &service.Options{Conn: &connect.Options{Roots: srv.CertPool},
+		OAuth: &oauth.Options{HTTPClient: mock.HTTPClient()}})
+	ctx := context.Background()
+	a := accounts.Account{Name: "Cloud", Email: "alice@example.test", Protocol: accounts.IMAP, Host: srv.Host,
+		Port: srv.IMAPSPort, Security: accounts.TLS, Username: "alice",
+		Auth: accounts.AuthOAuth2, OAuthProvider: mock.URL, OAuthClientID: mock.ClientID()}
+	open := func(u *url.URL) error { return mock.Browser().Open(ctx, u.String()) }
+	tok, err := c.SignIn(ctx, a, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.TestSignedIn(ctx, a, tok)
+	if err != nil || rep.Quota == nil || !rep.Quota.Supported {
+		t.Fatalf("test: %+v %v", rep, err)
+	}
+	saved, err := c.AddSignedIn(ctx, a, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err := c.Quota(ctx, saved.ID, false); err != nil || !q.Supported {
+		t.Fatalf("quota: %+v %v", q, err)
+	}
+	mock.RevokeAll()
+	if _, err := c.Quota(ctx, saved.ID, false); backup.KindOf(err) != backup.KindReauth {
+		t.Fatalf("quota after revocation: %v", err)
+	}
+	if err := c.Reauthorize(ctx, saved.ID, open); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := c.Quota(ctx, saved.ID, false); err != nil || !q.Supported {
+		t.Fatalf("quota after signing in again: %+v %v", q, err)
 	}
 }

@@ -40,8 +40,11 @@ import (
 )
 
 // TestMain lets the test binary stand in for postfach (LEAKTEST_AS_CLI=1) when the
-// module has no main package to build.
+// module has no main package to build, and for the system browser (browserName).
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == browserName && len(os.Args) == 2 {
+		os.Exit(actAsBrowser(os.Args[1]))
+	}
 	if os.Getenv("LEAKTEST_AS_CLI") == "1" {
 		os.Exit(cli.Main(os.Args[1:]))
 	}

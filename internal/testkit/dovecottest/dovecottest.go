@@ -87,6 +87,8 @@ type Server struct {
 	root                   bool // running as uid 0: mail must belong to another uid
 	mailUID, mailGID       int
 
+	oauth2 *OAuth2 // nil: passwords only
+
 	mu    sync.Mutex
 	proc  *process
 	users map[string]*User
@@ -110,6 +112,12 @@ func (p *process) output() string {
 // fails with Dovecot's output and log). t.Cleanup kills the server and removes Dir. Without
 // a dovecot binary the test is skipped, or fails if POSTFACH_REQUIRE_DOVECOT=1.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, nil)
+}
+
+// start is Start, with Dovecot's oauth2 passdb when o is set (StartOAuth2).
+func start(t testing.TB, o *OAuth2) *Server {
 	t.Helper()
 	dovecotBin := findBinary("dovecot")
 	doveadmBin := findBinary("doveadm")
@@ -146,6 +154,7 @@ func Start(t testing.TB) *Server {
 		passwdDir:  filepath.Join(dir, "passwd.d"),
 		root:       root,
 		users:      map[string]*User{},
+		oauth2:     o,
 	}
 	if err := s.prepareDir(); err != nil {
 		t.Fatalf("dovecottest: %v", err)
@@ -159,6 +168,9 @@ func Start(t testing.TB) *Server {
 	}
 	if err := s.identities(); err != nil {
 		t.Fatalf("dovecottest: %v", err)
+	}
+	if err := s.writeOAuth2(); err != nil {
+		t.Fatalf("dovecottest: oauth2: %v", err)
 	}
 
 	t.Cleanup(func() {
@@ -476,7 +488,7 @@ func (s *Server) writeConfig() error {
 	// Tests deliberately exercise plaintext login on the plain ports too (that Postfach
 	// refuses it without opt-in is tested on the client side).
 	p("disable_plaintext_auth = no")
-	p("auth_mechanisms = plain login")
+	p("auth_mechanisms = plain login%s", s.oauth2Mechanisms())
 	p("auth_verbose = yes")
 	// Every wrong-password test would otherwise wait 2 s for the reply (Dovecot still
 	// answers failures in 0.5 s batches, so that is the floor).
@@ -485,6 +497,7 @@ func (s *Server) writeConfig() error {
 	// passwd-file at most once per second, so users appended to one shared file right
 	// after a login stayed unknown for up to a second. A new user's file is read fresh.
 	p("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s/%%u\n}", s.passwdDir)
+	s.oauth2Passdb(p)
 	p("userdb {\n  driver = passwd-file\n  args = username_format=%%u %s/%%u\n}", s.passwdDir)
 	p("mail_location = maildir:~/Maildir")
 	p(`namespace inbox {

@@ -186,6 +186,24 @@ func (s *Server) TokenRequests(grantType string) int {
 	return s.counts[grantType]
 }
 
+// Issued returns every authorization code, access token and refresh token the server
+// has handed out, for tests that search for them where they must not be (the leak
+// sweep).
+func (s *Server) Issued() (codes, access, refresh []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.codes {
+		codes = append(codes, c)
+	}
+	for a := range s.access {
+		access = append(access, a)
+	}
+	for r := range s.refresh {
+		refresh = append(refresh, r)
+	}
+	return codes, access, refresh
+}
+
 func (s *Server) activeLocked(tok string) *accessGrant {
 	a := s.access[tok]
 	if a == nil || a.revoked || !time.Now().Before(a.expiry) {
