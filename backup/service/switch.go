@@ -31,7 +31,9 @@ var ErrIncomplete = fmt.Errorf("not every message is verified at its destination
 
 // Target is the server an account switches to. Empty fields are taken from the
 // account (host, user name, pinned certificate), the port from the protocol and
-// security; an empty Password means the password stored for the account.
+// security. An empty Password means the account's own sign-in (its stored password, or
+// its OAuth2 tokens when the provider serves both protocols); a Password makes the
+// switched account sign in with it, stored in the keyring only once the switch is done.
 type Target struct {
 	Host           string
 	Port           int
