@@ -212,6 +212,7 @@ func printSwitch(env *Env, o *switchJSON) {
 		}
 	} else {
 		fmt.Fprintf(w, "%s: IMAP → POP3, all folders into %s.\n", o.Account, service.CopyDir(o.Dir))
+		fmt.Fprintln(w, "Note: your other devices, and everyone who shares this address, see only the mail that stays on the server.")
 		for _, f := range o.Folders {
 			fmt.Fprintf(w, "  %-30s %6d messages  %10s\n", f.Name, f.Messages, humanBytes(f.Bytes))
 		}
