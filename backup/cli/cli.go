@@ -108,6 +108,14 @@ Without arguments, postfach opens the desktop app. Commands:
   postfach verify [NAME...] [--json]   re-check every backed-up message against its hash
   postfach quota  [NAME...] [--json]   show IMAP quota use
   postfach discover ADDRESS [--json]   find the server settings for an address
+  postfach switch NAME --to imap|pop3 [--host HOST] [--port PORT] [--security tls|starttls|none]
+                  [--username USER] [--password-stdin] [--trust-fingerprint SHA256]
+                  [--backup-dir DIR] [--keep-days N | --keep-forever | --delete-after-backup]
+                  [--dry-run] [--json]
+                                       move the mail to the other protocol, then switch the account
+  postfach archive NAME [--older-than 2y] [--larger-than 10M] [--folder F]... [--archive-dir DIR]
+                  [--dry-run] [--json]
+                                       move old or large IMAP mail into a local archive to free space
 
 SPEC for --schedule: off, "every 6h", "daily 02:30", "weekly mon 02:30" (default: daily 13:00).
 Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the
@@ -126,6 +134,8 @@ var commands = map[string]handler{
 	"verify":         verifyCmd,
 	"quota":          quotaCmd,
 	"discover":       discoverCmd,
+	"switch":         switchCmd,
+	"archive":        archiveCmd,
 }
 
 func usageError(env *Env, msg string) int {
