@@ -12,7 +12,6 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/filelock"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
@@ -298,20 +297,6 @@ func (s *Service) commitSwitch(ctx context.Context, a, t accounts.Account, newPW
 	return nil
 }
 
-// lockBackup takes the backup folder's lock (the one backup runs take, .postfach/lock
-// as backup/folder.go names it), so that no scheduled run in any process deletes a
-// message from the server while it is being adopted by the upload.
-func lockBackup(dir string) (*filelock.Lock, error) {
-	l, err := filelock.TryLock(filepath.Join(dir, ".postfach", "lock"))
-	if errors.Is(err, filelock.ErrLocked) {
-		return nil, fmt.Errorf("backup folder %s: %w", dir, backup.ErrBusy)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("backup folder %s: %w", dir, err)
-	}
-	return l, nil
-}
-
 // lastBackup runs one POP3 backup that keeps every message on the server.
 func (s *Service) lastBackup(ctx context.Context, a accounts.Account) (*backup.Result, error) {
 	cred, err := s.credential(ctx, a)
@@ -365,7 +350,9 @@ func (s *Service) switchToIMAP(ctx context.Context, a, t accounts.Account, cred 
 	if !plan.Fits {
 		return res, fmt.Errorf("switch %s: %w", a.Name, imapcopy.ErrWontFit)
 	}
-	lock, err := lockBackup(a.Backup.Dir)
+	// The lock that backup runs take: no scheduled run in any process deletes a message
+	// from the server while the upload takes it over.
+	lock, err := backup.LockFolder(a.Backup.Dir)
 	if err != nil {
 		return res, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
