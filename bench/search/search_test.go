@@ -22,7 +22,7 @@ import (
 
 	"github.com/postfach/postfach/backup/export"
 	"github.com/postfach/postfach/backup/maildir"
-	"github.com/postfach/postfach/backup/mailgen"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 	"github.com/postfach/postfach/backup/search"
 )
 
