@@ -5,6 +5,7 @@
 #   make package  build the Linux desktop package with fyne package
 #   make package-windows  build dist/PostfachSetup.exe, dist/Postfach-windows-amd64.zip (docs/windows.md)
 #   make test-windows     run the core packages' Windows tests under Wine
+#   make e2e-windows      install the Windows build under Wine and back up a Dovecot account
 
 GO        ?= go
 BIN       ?= postfach
@@ -15,7 +16,7 @@ TAGS      ?= migrated_fynedo
 
 export LANG ?= en_US.UTF-8
 
-.PHONY: all deps deps-windows build run test test-go test-windows lint fuzz bench package package-windows clean
+.PHONY: all deps deps-windows build run test test-go test-windows e2e-windows lint fuzz bench package package-windows clean
 
 all: build
 
@@ -40,7 +41,7 @@ run: build
 test: deps deps-windows lint
 	POSTFACH_REQUIRE_DOVECOT=1 POSTFACH_REQUIRE_KEYRING=1 POSTFACH_E2E=1 \
 		bash .ci/with-session.sh $(MAKE) --no-print-directory test-go fuzz
-	$(MAKE) --no-print-directory test-windows package-windows
+	$(MAKE) --no-print-directory test-windows e2e-windows
 
 test-go:
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m ./...
@@ -56,6 +57,11 @@ lint:
 # (.ci/wine/test.sh says what is left out and why).
 test-windows: deps-windows
 	bash .ci/wine/test.sh
+
+# The installed Windows build under Wine: silent install, CLI backup and verify against
+# Dovecot, a screenshot of the wizard (POSTFACH_ARTIFACTS), silent uninstall.
+e2e-windows: package-windows
+	bash .ci/wine/e2e.sh
 
 # Each fuzz target briefly; the seed corpora also run as plain tests in test-go.
 fuzz:

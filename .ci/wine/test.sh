@@ -22,7 +22,8 @@ GO=${GO:-go}
 skip='^TestCleanTmp$'
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
-  mapfile -t pkgs < <($GO list ./accounts/... ./backup/... | grep -v -x 'github.com/postfach/postfach/accounts/discover')
+  mapfile -t pkgs < <(GOOS=windows $GO list -e -f '{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' \
+    ./accounts/... ./backup/... | grep -v -x 'github.com/postfach/postfach/accounts/discover')
 fi
 
 . .ci/wine/prefix.sh
