@@ -10,7 +10,9 @@
 ; Defined by the build script: APPID (FyneApp.toml's ID), VERSION, BUILD, DIST (the folder
 ; holding Postfach.exe and postfach.com), ICON (postfach.ico) and OUTFILE.
 
-Unicode true
+; A 64-bit installer for a 64-bit program. It also lets the tests run it under a 64-bit-only
+; Wine (Debian's wine64 without wine32).
+Target amd64-unicode
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma

@@ -112,6 +112,8 @@ func TestInstallBackupUninstall(t *testing.T) {
 	s.WaitWindow("Postfach", 90*time.Second)
 	time.Sleep(3 * time.Second) // let the first frames render under software GL
 	s.Screenshot("windows-wizard")
+	// A running Postfach.exe cannot be deleted: quit it as Task Manager would.
+	wine(t, nil, "taskkill", "/F", "/IM", "Postfach.exe")
 
 	// Silent uninstall: program, Start menu entry, registry entries and the autostart
 	// value go; the settings and the backups stay.
