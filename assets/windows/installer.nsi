@@ -110,6 +110,9 @@ retry:
   Delete "$INSTDIR\Uninstall.exe"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\${NAME}.lnk"
+  ; The notification icon the app writes when it registers itself (gui/toastid_windows.go).
+  Delete "$LOCALAPPDATA\postfach\icon.png"
+  RMDir "$LOCALAPPDATA\postfach"
   DeleteRegValue HKCU "${RUNKEY}" "${APPID}"
   DeleteRegKey HKCU "${AUMIDKEY}"
   DeleteRegKey HKCU "${UNINSTKEY}"
