@@ -38,5 +38,10 @@ printf '{"Replace":{"%s":"%s"}}\n' "$src" "$ov/at_windows.go" >"$ov/overlay.json
 # The Linux side's "must not skip" switches would fail the Dovecot and keyring tests
 # that cannot run here.
 unset POSTFACH_REQUIRE_DOVECOT POSTFACH_REQUIRE_KEYRING POSTFACH_REQUIRE_MOUNT
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $GO test -overlay "$ov/overlay.json" \
-  -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m -skip "$skip" "${pkgs[@]}"
+export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
+$GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m \
+  -skip "$skip" "${pkgs[@]}"
+# The desktop app's Windows registry code (start at login, notification identity); the
+# rest of gui/ is tested on Linux.
+$GO test -tags migrated_fynedo -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" \
+  -count=1 -run '^TestWindows' ./gui
