@@ -50,7 +50,8 @@ func TestWindowsToastID(t *testing.T) {
 	path := `Software\Classes\AppUserModelId\` + id
 	t.Cleanup(func() { _ = registry.DeleteKey(registry.CURRENT_USER, path) })
 	t.Setenv("LocalAppData", t.TempDir()) // os.UserCacheDir on Windows
-	for range 2 { // the second call finds the registration and leaves it alone
+	// The second call finds the registration and leaves it alone.
+	for range 2 {
 		if err := registerToastID(id); err != nil {
 			t.Fatal(err)
 		}

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/dovecottest"
-	"github.com/postfach/postfach/gui/e2e"
+	"github.com/postfach/postfach/internal/testkit/desktop"
+	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // Environment set by .ci/wine/e2e.sh.
@@ -108,7 +108,7 @@ func TestInstallBackupUninstall(t *testing.T) {
 	if err := os.WriteFile(gui, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := e2e.Start(t, e2e.Options{Binary: gui, Screen: "1024x768x24"})
+	s := desktop.Start(t, desktop.Options{Binary: gui, Screen: "1024x768x24"})
 	s.WaitWindow("Postfach", 90*time.Second)
 	time.Sleep(3 * time.Second) // let the first frames render under software GL
 	s.Screenshot("windows-wizard")
