@@ -49,8 +49,8 @@ test-go:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt needed"; exit 1; }
 	$(GO) vet -tags $(TAGS) ./...
-	GOOS=windows CGO_ENABLED=0 $(GO) vet -tags $(TAGS) ./accounts/... ./backup/... ./cmd/... ./gui ./gui/realcore
-	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./accounts/... ./backup/... ./cmd/...
+	GOOS=windows CGO_ENABLED=0 $(GO) vet -tags $(TAGS) ./accounts/... ./backup/... ./gui ./gui/realcore
+	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./accounts/... ./backup/...
 	@bash .ci/check-imports.sh
 
 # The Windows test binaries of accounts/ and backup/ under Wine, in a private prefix

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Postfach for Windows from Linux (make package-windows):
 #   dist/Postfach.exe                 the desktop app (cgo, GUI subsystem, icon, version, manifest)
-#   dist/postfach.com                 the console command line (no cgo), see cmd/postfach-console
+#   dist/postfach.com                 the console command line (no cgo), see backup/cli/console
 #   dist/PostfachSetup.exe            the per-user NSIS installer (assets/windows/installer.nsi)
 #   dist/Postfach-windows-amd64.zip   the portable build
 # One cgo build path only: a plain `go build` with a .syso from mingw's windres, not
@@ -20,7 +20,7 @@ IFS=. read -r V1 V2 V3 <<<"$VERSION"
 [ -n "$APPID" ] && [ -n "$V3" ] && [ -n "$BUILD" ] || { echo "package-windows: cannot read ID, Version, Build from FyneApp.toml" >&2; exit 1; }
 
 work=$(mktemp -d)
-syso=(rsrc_windows_amd64.syso cmd/postfach-console/rsrc_windows_amd64.syso)
+syso=(rsrc_windows_amd64.syso backup/cli/console/rsrc_windows_amd64.syso)
 trap 'rm -rf "$work" "${syso[@]}"' EXIT
 mkdir -p "$DIST"
 
@@ -39,7 +39,7 @@ resources "${syso[1]}" postfach.com
 export GOOS=windows GOARCH=amd64
 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
   $GO build -tags migrated_fynedo -ldflags "-H=windowsgui -s -w" -o "$DIST/Postfach.exe" .
-CGO_ENABLED=0 $GO build -ldflags "-s -w" -o "$DIST/postfach.com" ./cmd/postfach-console
+CGO_ENABLED=0 $GO build -ldflags "-s -w" -o "$DIST/postfach.com" ./backup/cli/console
 unset GOOS GOARCH
 
 makensis -V2 -INPUTCHARSET UTF8 \

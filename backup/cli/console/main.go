@@ -1,4 +1,4 @@
-// Command postfach-console is Postfach's command line for Windows, shipped there as
+// Command console is Postfach's command line for Windows, shipped there as
 // postfach.com next to Postfach.exe.
 //
 // Postfach.exe is a GUI-subsystem program, so double-clicking it opens no console
