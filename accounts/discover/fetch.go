@@ -196,7 +196,8 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 }
 
 // dropAddress removes from u's query every parameter that holds addr, and refuses
-// (errRedirect) if addr is still anywhere in what would be sent: the path or the query.
+// (errRedirect) if addr is still anywhere in what would be sent: the host (a DNS name
+// and the Host header), the path or the query.
 func dropAddress(u *url.URL, addr string) error {
 	q := u.Query()
 	n := len(q)
@@ -208,7 +209,7 @@ func dropAddress(u *url.URL, addr string) error {
 	if len(q) < n {
 		u.RawQuery = q.Encode()
 	}
-	if holdsAddress(u.RequestURI(), addr) {
+	if holdsAddress(u.RequestURI(), addr) || holdsAddress(u.Host, addr) {
 		return fmt.Errorf("%w: to %s, which would receive the address", errRedirect, u.Host)
 	}
 	return nil
