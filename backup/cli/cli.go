@@ -108,6 +108,11 @@ Without arguments, postfach opens the desktop app. Commands:
   postfach verify [NAME...] [--json]   re-check every backed-up message against its hash
   postfach quota  [NAME...] [--json]   show IMAP quota use
   postfach discover ADDRESS [--json]   find the server settings for an address
+  postfach search NAME [WORDS...] [--from ADDR] [--since YYYY-MM-DD] [--before YYYY-MM-DD]
+                  [--attachment] [--limit N] [--json]   find messages in a backup, newest first
+  postfach export NAME --to DIR [--format eml|mbox] [WORDS...] [--from ...]
+                                       copy the messages found (all without a query) out
+  postfach index NAME [--rebuild]      bring the search index up to date (automatic after backups)
 
 SPEC for --schedule: off, "every 6h", "daily 02:30", "weekly mon 02:30" (default: daily 13:00).
 Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the
@@ -126,6 +131,9 @@ var commands = map[string]handler{
 	"verify":         verifyCmd,
 	"quota":          quotaCmd,
 	"discover":       discoverCmd,
+	"search":         searchCmd,
+	"export":         exportCmd,
+	"index":          indexCmd,
 }
 
 func usageError(env *Env, msg string) int {

@@ -34,6 +34,11 @@ func (s *Service) Backup(ctx context.Context, id string, progress func(backup.Pr
 	}
 	res, err := backup.Run(ctx, a, cred.Password, s.engineOptions(progress, cred.Tokens))
 	res.Kind = backup.KindOf(err)
+	if err == nil {
+		if note := s.updateIndexAfterBackup(ctx, res.Dir); note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+	}
 	return res, err
 }
 
