@@ -133,14 +133,9 @@ func (s *Service) Export(ctx context.Context, id, to string, format Format, q se
 	if _, err := ParseFormat(string(format)); err != nil {
 		return export.Stats{}, err
 	}
-	q.Offset, q.Limit = 0, -1
-	res, err := s.Search(ctx, id, q, nil)
+	msgs, err := s.exportList(ctx, id, q)
 	if err != nil {
 		return export.Stats{}, err
-	}
-	msgs := make([]export.Message, len(res.Hits))
-	for i, h := range res.Hits {
-		msgs[i] = export.FromHit(h)
 	}
 	opt := &export.Options{Progress: progress}
 	if format == FormatEML {
@@ -151,6 +146,32 @@ func (s *Service) Export(ctx context.Context, id, to string, format Format, q se
 		return export.Stats{}, fmt.Errorf("export: %w", err)
 	}
 	return export.Mbox(ctx, to, msgs, opt)
+}
+
+// ExportMboxTo writes the messages a query selects (all of them), oldest first, as
+// mboxrd to w: for a face that got its destination from a save dialog. On error w holds
+// a partial mbox; the caller removes it.
+func (s *Service) ExportMboxTo(ctx context.Context, id string, w io.Writer, q search.Query, progress func(export.Progress)) (export.Stats, error) {
+	msgs, err := s.exportList(ctx, id, q)
+	if err != nil {
+		return export.Stats{}, err
+	}
+	slices.Reverse(msgs)
+	return export.WriteMbox(ctx, w, msgs, &export.Options{Progress: progress})
+}
+
+// exportList returns the export input for every message q selects, newest first.
+func (s *Service) exportList(ctx context.Context, id string, q search.Query) ([]export.Message, error) {
+	q.Offset, q.Limit = 0, -1
+	res, err := s.Search(ctx, id, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]export.Message, len(res.Hits))
+	for i, h := range res.Hits {
+		msgs[i] = export.FromHit(h)
+	}
+	return msgs, nil
 }
 
 // Message reads one stored message of an account's backup for a reader: file is a
