@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/postfach/postfach/backup"
 )
 
 // openBrowser opens the backup browser of a POP3 account with n messages, with its file
@@ -18,6 +21,7 @@ func openBrowser(t *testing.T, n int) (*UI, *fakeCore, *backupBrowser, string, *
 	core := newFakeCore()
 	core.accts = append(core.accts, pop3Account("p1"))
 	core.withBackup(n)
+	core.history["p1"] = []backup.Result{{AccountID: "p1", Started: now.Add(-time.Hour), New: n}}
 	u, opened := newTestUI(t, core)
 	tap(t, u.win, "Browse backup")
 	wins := u.app.Driver().AllWindows()
@@ -180,6 +184,15 @@ func TestBrowserIndexProgressAndStop(t *testing.T) {
 	}
 	if b.indexBar.Value != 0.5 {
 		t.Errorf("progress %v, want 0.5", b.indexBar.Value)
+	}
+}
+
+func TestBrowseNeedsABackup(t *testing.T) {
+	core := newFakeCore()
+	core.accts = append(core.accts, pop3Account("p1"))
+	u, _ := newTestUI(t, core)
+	if !button(t, u.win, "Browse backup").Disabled() {
+		t.Error("Browse backup is enabled before the first backup")
 	}
 }
 

@@ -172,6 +172,13 @@ func (c *accountCard) update(st *accountStatus) {
 	}
 	c.lastRun.Refresh()
 
+	// Only a folder a run has written to can be browsed.
+	if st.last == nil {
+		c.browse.Disable()
+	} else {
+		c.browse.Enable()
+	}
+
 	// Next run and policy.
 	if next := c.u.sched.NextRun(a, st.lastOK); next.IsZero() {
 		c.next.SetText(lang.L("Next backup: only when you click “Back up now”"))

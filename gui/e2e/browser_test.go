@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,11 +49,22 @@ func TestBrowser(t *testing.T) {
 	}
 	home := t.TempDir()
 	off, _ := accounts.ParseSchedule("off")
-	if _, err := accounts.OpenStore(home).Add(accounts.Account{
+	store := accounts.OpenStore(home)
+	acct, err := store.Add(accounts.Account{
 		Name: "Archive", Email: "anna@example.org", Protocol: accounts.POP3,
 		Host: "pop.example.org", Port: 995, Security: accounts.TLS, Username: "anna",
 		Backup: &accounts.BackupPolicy{Dir: root, Schedule: off, Retention: accounts.Retention{Mode: accounts.KeepForever}},
-	}); err != nil {
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The history of one run (backup/state.go's file): "Browse backup" needs a backup.
+	state := fmt.Sprintf(`{"dir":%q,"store_id":"e2e","history":[{"account_id":%q,"started":%q,"new":%d}]}`,
+		root, acct.ID, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), n)
+	if err := os.MkdirAll(store.StateDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(store.StateDir(), acct.ID+".json"), []byte(state), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := desktop.Start(t, desktop.Options{Binary: binary(t), Home: home})
