@@ -19,7 +19,7 @@ import (
 const appID = "de.postfach.app"
 
 func main() {
-	if len(os.Args) > 1 {
+	if len(os.Args) > 1 && os.Args[1] != gui.StartHiddenArg {
 		os.Exit(cli.Main(os.Args[1:]))
 	}
 	dir, err := accounts.DefaultDir()

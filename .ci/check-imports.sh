@@ -14,4 +14,8 @@ fi
 if [ -d gui ] && hits=$(grep -rl '"fyne.io/fyne/v2/app"' --include='*.go' gui); then
   echo "only main.go may import fyne.io/fyne/v2/app: $hits"; fail=1
 fi
+# Test kits are not product code: only tests and bench/ may import internal/testkit.
+if hits=$(grep -rl '"github.com/postfach/postfach/internal/testkit' --include='*.go' --exclude='*_test.go' main.go accounts backup gui); then
+  echo "only tests and bench/ may import internal/testkit: $hits"; fail=1
+fi
 exit $fail

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Postfach needs to build (Fyne's cgo driver) and to test
 # (Dovecot, gnome-keyring, D-Bus, Xvfb). Safe to run again: it installs only what is missing.
+# `install-deps.sh windows` installs what the Windows build and its tests under Wine need
+# instead (make package-windows, make test-windows).
 set -euo pipefail
 
-pkgs=(
-  gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev
-  libxi-dev libxxf86vm-dev
-  dovecot-imapd dovecot-pop3d openssl
-  gnome-keyring dbus dbus-x11 xvfb xauth xdotool imagemagick
-)
+if [ "${1:-}" = windows ]; then
+  pkgs=(gcc-mingw-w64-x86-64 nsis wine wine64 zip imagemagick xvfb xauth)
+else
+  pkgs=(
+    gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev
+    libxi-dev libxxf86vm-dev
+    dovecot-imapd dovecot-pop3d openssl
+    gnome-keyring dbus dbus-x11 xvfb xauth xdotool imagemagick
+  )
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -98,6 +98,11 @@ type Account struct {
 	ProtocolChosenAt time.Time `json:"protocol_chosen_at"`
 	// Backup is the backup policy; set for POP3 accounts only.
 	Backup *BackupPolicy `json:"backup,omitempty"`
+	// Switches are the account's protocol changes, oldest first (see ProtocolChange).
+	Switches []ProtocolChange `json:"switches,omitempty"`
+	// ArchiveDir is where the free-space assistant moved this IMAP account's mail (a
+	// Maildir++ tree); empty until the first archive run.
+	ArchiveDir string `json:"archive_dir,omitempty"`
 }
 
 // Addr returns host:port for dialling.

@@ -52,6 +52,21 @@ func (f *folder) close() {
 
 func (f *folder) metaPath(name string) string { return filepath.Join(f.root, metaDir, name) }
 
+// LockFolder takes the lock that keeps the runs of one backup folder apart, across
+// processes (released by the OS if the process dies); ErrBusy while another holds it.
+// Runs and RemoveFolder take it; a caller that must keep runs out for a while (the switch
+// assistant taking the backup over) holds it too. The folder's .postfach must exist.
+func LockFolder(dir string) (*filelock.Lock, error) {
+	lock, err := filelock.TryLock(filepath.Join(dir, metaDir, "lock"))
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, ErrBusy
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup folder %s: %w", dir, err)
+	}
+	return lock, nil
+}
+
 // mailboxID names the mailbox a folder backs up: the same user on the same server.
 func mailboxID(a *accounts.Account) string {
 	return strings.ToLower(a.Username + "@" + a.Host)
@@ -86,12 +101,9 @@ func openFolder(a *accounts.Account, st *accountState, create bool) (*folder, er
 	}
 	f := &folder{root: root}
 	if create {
-		lock, err := filelock.TryLock(f.metaPath("lock"))
-		if errors.Is(err, filelock.ErrLocked) {
-			return nil, ErrBusy
-		}
+		lock, err := LockFolder(root)
 		if err != nil {
-			return nil, fmt.Errorf("backup folder %s: %w", root, err)
+			return nil, err
 		}
 		f.lock = lock
 	}

@@ -9,8 +9,10 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/oauth"
+	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/accounts/trust"
+	"github.com/postfach/postfach/backup/imapcopy"
 )
 
 // Kind is a stable code for what went wrong, derived from an error's sentinels with
@@ -52,6 +54,9 @@ const (
 	KindNoAccount        Kind = "no-account"           // no account of that name
 	KindDuplicate        Kind = "duplicate"            // the name is taken
 	KindProtocolSwitch   Kind = "protocol-switch"      // POP3 <-> IMAP on an existing account
+	KindWontFit          Kind = "wont-fit"             // the destination's quota is too small
+	KindNotVerified      Kind = "not-verified"         // a copy could not be verified
+	KindNoUIDPlus        Kind = "no-uidplus"           // the server cannot delete single messages
 	KindUnknown          Kind = "unknown"              // none of the above
 )
 
@@ -63,7 +68,8 @@ func Kinds() []Kind {
 		KindStartTLSRefused, KindPlaintextRefused, KindNotTLS, KindUnreachable, KindTimeout,
 		KindServerBusy, KindNoUIDL, KindQuotaUnsupported, KindProtocol, KindDiskFull, KindNotWritable,
 		KindFolderMissing, KindFolderReplaced, KindFolderForeign, KindFolderShared, KindBusy, KindNotPOP3,
-		KindConfig, KindNoAccount, KindDuplicate, KindProtocolSwitch, KindUnknown,
+		KindConfig, KindNoAccount, KindDuplicate, KindProtocolSwitch, KindWontFit, KindNotVerified,
+		KindNoUIDPlus, KindUnknown,
 	}
 }
 
@@ -108,6 +114,9 @@ var kindOf = []struct {
 	{KindNoAccount, is(accounts.ErrNotFound)},
 	{KindDuplicate, is(accounts.ErrDuplicate)},
 	{KindProtocolSwitch, is(accounts.ErrProtocolSwitch)},
+	{KindWontFit, is(imapcopy.ErrWontFit, quota.ErrOverQuota)},
+	{KindNotVerified, is(imapcopy.ErrVerify, imapcopy.ErrNotArchived)},
+	{KindNoUIDPlus, is(quota.ErrNoUIDPlus)},
 }
 
 func is(targets ...error) func(error) bool {

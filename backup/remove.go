@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/postfach/postfach/accounts/filelock"
 )
 
 // Forget deletes what Postfach remembers about an account's backups outside the backup
@@ -39,10 +37,7 @@ func RemoveFolder(dir string) error {
 		}
 		return err
 	}
-	lock, err := filelock.TryLock(filepath.Join(dir, metaDir, "lock"))
-	if errors.Is(err, filelock.ErrLocked) {
-		return ErrBusy
-	}
+	lock, err := LockFolder(dir)
 	if err != nil {
 		return err
 	}

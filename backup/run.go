@@ -71,7 +71,6 @@ type runner struct {
 	// files maps base file names (what index entries record) to paths relative to the
 	// Maildir, as scanned at the start of the run and kept up to date by it.
 	files map[string]string
-	keys  map[maildir.Key]string
 	// checked are suspect files (from Verify) this run re-hashed; healing are the UIDLs
 	// whose copies among them were damaged, forgotten, and are to be downloaded again.
 	checked map[string]bool
@@ -297,11 +296,11 @@ func rebuildIndex(f *folder, path string, now time.Time) (*index.Index, error) {
 
 // scan lists the Maildir once per run: which stored copies exist.
 func (r *runner) scan() error {
-	keys, err := r.f.md.Scan()
+	files, err := r.f.md.Stored()
 	if err != nil {
 		return err
 	}
-	r.keys, r.files = keys, byFileName(keys)
+	r.files = files
 	return nil
 }
 
@@ -312,7 +311,7 @@ func (r *runner) scan() error {
 func (r *runner) reconcile(list *listing) error {
 	var recs []index.Record
 	now := r.o.Now()
-	for _, e := range r.ix.Entries() {
+	for e := range r.ix.Current() {
 		_, listed := list.byUIDL[e.UIDL]
 		switch {
 		case !e.Deleted.IsZero():
@@ -367,15 +366,21 @@ func (r *runner) plan(list *listing) ([]message, error) {
 		return nil, nil
 	}
 	r.rekeyable = make(map[[32]byte]index.Entry)
-	for _, e := range r.ix.Entries() {
+	for e := range r.ix.Current() {
 		if _, listed := list.byUIDL[e.UIDL]; !listed && e.Deleted.IsZero() && e.DeleteRequested.IsZero() && r.files[e.File] != "" {
 			r.rekeyable[e.SHA256] = e
+		}
+	}
+	keys := make(map[maildir.Key]string, len(r.files))
+	for base, rel := range r.files {
+		if k, ok := maildir.ParseFileName(base); ok {
+			keys[k] = rel
 		}
 	}
 	var adopt []index.Record
 	kept := todo[:0]
 	for _, m := range todo {
-		rel, ok := r.keys[maildir.Key{UIDL: m.UIDL, Gen: m.Gen}]
+		rel, ok := keys[maildir.Key{UIDL: m.UIDL, Gen: m.Gen}]
 		if !ok {
 			kept = append(kept, m)
 			continue

@@ -36,3 +36,6 @@ fi
 
 export POSTFACH_REQUIRE_DOVECOT=1
 bash .ci/with-session.sh go test -run '^$' -bench "${BENCH:-.}" -benchtime "${BENCHTIME:-1x}" -timeout 150m ./bench/
+# The search index on the same size of mailbox (docs/search.md), and the IMAP copy speeds.
+go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/search/
+POSTFACH_IMAPCOPY_SPEED=3000 go test -count=1 -run TestSpeed -v ./backup/imapcopy

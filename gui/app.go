@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"syscall"
 	"time"
 
@@ -144,7 +145,10 @@ func Run(a fyne.App, core Core, opts Options) int {
 	if d, err := time.ParseDuration(os.Getenv(StartDelayEnv)); err == nil && d > 0 {
 		opts.StartDelay = d
 	}
-	opts.StartHidden = opts.StartHidden || os.Getenv(StartHiddenEnv) == "1"
+	opts.StartHidden = opts.StartHidden || os.Getenv(StartHiddenEnv) == "1" || slices.Contains(os.Args[1:], StartHiddenArg)
+	if err := registerToastID(a.UniqueID()); err != nil {
+		fyne.LogError("notifications may not show", err)
+	}
 	u := New(a, core, opts)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)

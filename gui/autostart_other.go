@@ -1,9 +1,9 @@
-//go:build !(linux || freebsd || openbsd || netbsd)
+//go:build !(linux || freebsd || openbsd || netbsd || windows)
 
 package gui
 
 // StartHiddenEnv would make Postfach start in the tray; start at login is only offered on
-// Linux and the BSDs so far.
+// Linux, the BSDs and Windows so far.
 const StartHiddenEnv = "POSTFACH_START_HIDDEN"
 
 func autostartSupported() bool        { return false }

@@ -10,8 +10,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/search"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 // indexCore is the fake core with a real search index under the browser: it measures

@@ -53,6 +53,7 @@ type accountCard struct {
 	quotaChecked *widget.Label
 	folders      *widget.Button
 	checkQuota   *widget.Button
+	freeSpace    *widget.Button
 	imapBody     *fyne.Container
 
 	obj fyne.CanvasObject
@@ -102,9 +103,11 @@ func (c *accountCard) buildUI() {
 	c.quotaChecked = &widget.Label{Importance: widget.LowImportance}
 	c.folders = &widget.Button{Text: lang.L("Folder sizes"), Icon: theme.FolderIcon(), OnTapped: c.onFolders}
 	c.checkQuota = &widget.Button{Text: lang.L("Check now"), Icon: theme.ViewRefreshIcon(), OnTapped: c.onCheckQuota}
+	c.freeSpace = &widget.Button{Text: lang.L("Free up space…"), Icon: theme.StorageIcon(), Importance: widget.WarningImportance, OnTapped: c.onFreeSpace}
+	c.freeSpace.Hide()
 	c.imapBody = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(lang.L("Mailbox storage")), nil, c.quota.over),
-		c.quotaText,
+		c.quotaText, container.NewHBox(c.freeSpace),
 		container.NewBorder(nil, nil, nil, container.NewHBox(c.folders, c.checkQuota), c.quotaChecked))
 
 	c.signInAgain = &widget.Button{Text: lang.L("Sign in again"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: c.onSignInAgain}
@@ -243,8 +246,12 @@ func (c *accountCard) updateQuota(st *accountStatus) {
 			text += " " + lang.L("Filling up: delete or archive old mail before it is full.")
 			c.quotaText.Importance = widget.WarningImportance
 		}
+		if q.FullInDays > 0 {
+			text += " " + fullInText(q.FullInDays)
+		}
 		c.quotaText.SetText(text)
 	}
+	c.updateFreeSpace(st)
 	if q != nil && !q.Checked.IsZero() {
 		c.quotaChecked.SetText(lang.L("Checked {{.When}}", map[string]any{"When": formatWhen(q.Checked, c.u.now())}))
 	} else {

@@ -190,7 +190,7 @@ func TestEditLocksProtocol(t *testing.T) {
 	w := lastWindow(t, u)
 	assertShows(t, w, "🔒 POP3", "Why can't I change this?")
 	tap(t, w, "Why can't I change this?")
-	assertShows(t, w, "You chose POP3 for this account on 2026-01-31.", "uploaded to the server by hand")
+	assertShows(t, w, "You chose POP3 for this account on 2026-01-31.", "Switching to IMAP means uploading")
 	tap(t, w, "Close")
 
 	// A name change saves without a connection test; a server change needs one.

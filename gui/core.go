@@ -152,6 +152,9 @@ type QuotaReport struct {
 	Folders []FolderUsage
 	// Checked is when the numbers were read.
 	Checked time.Time
+	// FullInDays is the forecast from the hourly readings ("full in about 23 days"); 0
+	// when there is none (too few readings, a flat or shrinking trend).
+	FullInDays float64
 }
 
 // Percent returns Used/Limit in percent, and false when there is no limit.

@@ -189,13 +189,19 @@ func (e *editScreen) onWhy() {
 	data := map[string]any{"Protocol": protocolName(a.Protocol), "Date": formatDate(a.ProtocolChosenAt)}
 	text := lang.L("You chose {{.Protocol}} for this account on {{.Date}}.", data) + "\n\n"
 	if a.Protocol == accounts.POP3 {
-		text += lang.L("Your mail has been coming to this PC since then; some of it may no longer be on the server. Switching to IMAP would leave that mail behind here: it would have to be uploaded to the server by hand, and it may not fit there.")
+		text += lang.L("Your mail has been coming to this PC since then; some of it may no longer be on the server. Switching to IMAP means uploading that mail to the server, and it may not fit there.")
 	} else {
 		text += lang.L("Your mail lives on the server and your other devices rely on it. Switching to POP3 would start removing it from the server, and it would disappear from those devices.")
 	}
-	text += "\n\n" + lang.L("If you really want to switch: add the address again as a new account with the other protocol, move the mail with a mail program, then remove this account.")
-	d := dialog.NewCustom(lang.L("Why can't I change the protocol?"), lang.L("Close"),
-		sized(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, 480, 0), e.win)
+	text += "\n\n" + lang.L("If you really want to switch, Postfach can move your mail for you: the switch assistant copies every message, checks it, and only then switches the account. It takes time and space.")
+	content := container.NewVBox(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord})
+	d := dialog.NewCustom(lang.L("Why can't I change the protocol?"), lang.L("Close"), sized(content, 480, 0), e.win)
+	if _, ok := e.u.core.(Assistants); ok {
+		content.Add(&widget.Button{Text: lang.L("Open the switch assistant"), Icon: theme.MailForwardIcon(), OnTapped: func() {
+			d.Hide()
+			e.u.showSwitch(a)
+		}})
+	}
 	d.Show()
 }
 

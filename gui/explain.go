@@ -216,7 +216,18 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 	case backup.KindProtocolSwitch:
 		p.Title = lang.L("The protocol of an account cannot change")
 		p.Text = lang.L("Switching between POP3 and IMAP would leave mail behind on the server or on this PC.")
-		p.Hints = []string{lang.L("Add a new account with the other protocol instead.")}
+		p.Hints = []string{lang.L("Postfach can move your mail for you: use the switch assistant. It takes time and space.")}
+	case backup.KindWontFit:
+		p.Title = lang.L("The mail does not fit")
+		p.Text = lang.L("The free space on the server is smaller than the mail to copy. Nothing more was sent.")
+		p.Hints = []string{lang.L("Free space on the server or ask your provider for more, then start again.")}
+	case backup.KindNotVerified:
+		p.Title = lang.L("Not every message could be verified")
+		p.Text = lang.L("Some copies could not be checked at their destination, so nothing was switched or deleted for them.")
+		p.Hints = []string{lang.L("Start again; Postfach continues where it stopped and copies nothing twice.")}
+	case backup.KindNoUIDPlus:
+		p.Title = lang.L("The server cannot delete single messages")
+		p.Text = lang.L("It lacks the UIDPLUS extension, so Postfach deleted nothing. The archive copies are kept.")
 	case backup.KindCanceled:
 		p.Title = lang.L("Stopped")
 		p.Text = lang.L("The work was stopped before it finished. Nothing was lost; the next run continues where this one stopped.")

@@ -109,13 +109,17 @@ func (n *notifier) quota(acct accounts.Account, q *QuotaReport) {
 		return
 	}
 	data := map[string]any{"Account": acct.Name, "Used": formatBytes(q.Used), "Limit": formatBytes(q.Limit), "Percent": formatPercent(pct)}
+	forecast := ""
+	if q.FullInDays > 0 {
+		forecast = " " + fullInText(q.FullInDays)
+	}
 	if level == 2 {
 		n.send(lang.L("Mailbox {{.Account}} is almost full", data),
-			lang.L("{{.Percent}} used ({{.Used}} of {{.Limit}}). When it is full, new mail bounces back to the senders. Delete or archive mail now.", data))
+			lang.L("{{.Percent}} used ({{.Used}} of {{.Limit}}). When it is full, new mail bounces back to the senders. Delete or archive mail now.", data)+forecast)
 		return
 	}
 	n.send(lang.L("Mailbox {{.Account}} is filling up", data),
-		lang.L("{{.Percent}} used ({{.Used}} of {{.Limit}}). Delete or archive old mail before it is full.", data))
+		lang.L("{{.Percent}} used ({{.Used}} of {{.Limit}}). Delete or archive old mail before it is full.", data)+forecast)
 }
 
 // due reports whether a notice with this key may be sent now, and records it if so.

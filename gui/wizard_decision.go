@@ -116,8 +116,10 @@ func (s *decisionStep) buildUI() {
 	warning := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.WarningIcon())), nil, container.NewVBox(
 		&widget.Label{Text: lang.L("Choose with care: switching later is hard"), TextStyle: fyne.TextStyle{Bold: true}, Importance: widget.WarningImportance},
 		&widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
-			"No mail program can simply convert an account from one to the other. Going from POP3 to IMAP means uploading every mail that is only on this PC to the server by hand, and it may not fit. Going from IMAP to POP3 removes mail from the server that your other devices rely on. That is why Postfach asks now and fixes the choice for this account.")},
+			"No mail program can simply convert an account from one to the other. Going from POP3 to IMAP means uploading every mail that is only on this PC to the server, and it may not fit. Going from IMAP to POP3 removes mail from the server that your other devices rely on. Postfach can move your mail for you later, but it takes time and space. That is why Postfach asks now and fixes the choice for this account.")},
 	))
+	exchange := widget.NewRichTextFromMarkdown(lang.L("**Exchange or Microsoft 365?** These also sync calendar and contacts; Postfach manages the mail part over IMAP. Choose IMAP here."))
+	exchange.Wrapping = fyne.TextWrapWord
 	s.chosen = &widget.Label{Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	s.chosen.Hide()
 
@@ -129,6 +131,7 @@ func (s *decisionStep) buildUI() {
 		widget.NewSeparator(),
 		warning,
 		container.NewGridWithColumns(2, imap, pop3),
+		exchange,
 		s.chosen,
 	)
 	s.updateRecommendation()

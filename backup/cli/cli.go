@@ -108,6 +108,14 @@ Without arguments, postfach opens the desktop app. Commands:
   postfach verify [NAME...] [--json]   re-check every backed-up message against its hash
   postfach quota  [NAME...] [--json]   show IMAP quota use
   postfach discover ADDRESS [--json]   find the server settings for an address
+  postfach switch NAME --to imap|pop3 [--host HOST] [--port PORT] [--security tls|starttls|none]
+                  [--username USER] [--password-stdin] [--trust-fingerprint SHA256]
+                  [--backup-dir DIR] [--keep-days N | --keep-forever | --delete-after-backup]
+                  [--dry-run] [--json]
+                                       move the mail to the other protocol, then switch the account
+  postfach archive NAME [--older-than 2y] [--larger-than 10M] [--folder F]... [--archive-dir DIR]
+                  [--dry-run] [--json]
+                                       move old or large IMAP mail into a local archive to free space
   postfach search NAME [WORDS...] [--from ADDR] [--since YYYY-MM-DD] [--before YYYY-MM-DD]
                   [--attachment] [--limit N] [--json]   find messages in a backup, newest first
   postfach export NAME --to DIR [--format eml|mbox] [WORDS...] [--from ...]
@@ -131,6 +139,8 @@ var commands = map[string]handler{
 	"verify":         verifyCmd,
 	"quota":          quotaCmd,
 	"discover":       discoverCmd,
+	"switch":         switchCmd,
+	"archive":        archiveCmd,
 	"search":         searchCmd,
 	"export":         exportCmd,
 	"index":          indexCmd,

@@ -218,7 +218,9 @@ type quotaJSON struct {
 	Resources []resourceJSON `json:"resources"`
 	Folders   []quota.Folder `json:"folders,omitempty"`
 	Percent   *float64       `json:"storage_percent,omitempty"`
-	Error     string         `json:"error,omitempty"`
+	// FullInDays is the forecast from the stored readings (service.QuotaForecast).
+	FullInDays *float64 `json:"full_in_days,omitempty"`
+	Error      string   `json:"error,omitempty"`
 }
 
 type resourceJSON struct {
@@ -265,9 +267,13 @@ func quotaCmd(args []string, env *Env) int {
 		if p, ok := rep.Percent(); ok {
 			q.Percent = &p
 		}
+		if f, _ := env.service().QuotaForecast(a.ID); f != nil {
+			q.FullInDays = &f.Days
+		}
 		out = append(out, q)
 		if !*asJSON {
 			printQuota(env, a, rep)
+			printForecast(env, q.FullInDays)
 		}
 	}
 	if *asJSON {

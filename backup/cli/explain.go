@@ -92,7 +92,13 @@ func advise(err error) string {
 	case backup.KindDuplicate:
 		return "An account with this name already exists; choose another --name."
 	case backup.KindProtocolSwitch:
-		return "The protocol of an existing account cannot change; add a new account instead."
+		return "The protocol of an existing account cannot change by editing; \"postfach switch NAME --to imap|pop3\" moves the mail and then switches."
+	case backup.KindWontFit:
+		return "The mail does not fit into the free space on the server. Nothing more was sent; free space there (or ask for more) and run the command again."
+	case backup.KindNotVerified:
+		return "Not every message could be verified at its destination, so nothing was switched or deleted for it. Run the command again; it continues where it stopped."
+	case backup.KindNoUIDPlus:
+		return "The server cannot delete single messages safely (no UIDPLUS), so Postfach deleted nothing. The archive copy is kept."
 	case backup.KindCanceled:
 		return "Stopped before the end. Nothing was lost; the next run continues."
 	}

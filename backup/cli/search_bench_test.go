@@ -13,8 +13,8 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 // BenchmarkIndexAfterBackup compares the index update that follows a backup with the

@@ -631,9 +631,13 @@ func TestAppendRefusesUnreadableRecords(t *testing.T) {
 			}
 			err := ix.Append(tt.r)
 			ix.Close()
-			if _, oerr := index.Open(path); oerr != nil {
+			ix2, oerr := index.Open(path)
+			if oerr != nil {
 				t.Errorf("Append = %v, then Open = %v", err, oerr)
+				return
 			}
+			ix2.Close() // Windows cannot remove the temp folder while the file is open
+
 		})
 	}
 }

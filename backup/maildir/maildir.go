@@ -150,6 +150,36 @@ func (d *Dir) Scan() (map[Key]string, error) {
 	return found, nil
 }
 
+// Stored lists the messages Postfach stored in new/ and cur/ by base file name (without
+// the info suffix mail readers add), with their paths relative to the Maildir root. It
+// is Scan without decoding the names — what a run needs on every start to see which
+// copies exist, for 10,000 messages in a few milliseconds.
+func (d *Dir) Stored() (map[string]string, error) {
+	found := make(map[string]string)
+	for _, sub := range []string{New, Cur} {
+		f, err := os.Open(filepath.Join(d.path, sub))
+		if err != nil {
+			return nil, fmt.Errorf("maildir scan: %w", err)
+		}
+		ents, err := f.ReadDir(-1) // unsorted, unlike os.ReadDir
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("maildir scan: %w", err)
+		}
+		for _, e := range ents {
+			name := e.Name()
+			base := name
+			if i := strings.IndexAny(name, ":!"); i >= 0 {
+				base = name[:i]
+			}
+			if strings.HasSuffix(base, suffix) && e.Type().IsRegular() {
+				found[base] = sub + string(filepath.Separator) + name
+			}
+		}
+	}
+	return found, nil
+}
+
 // CleanTmp removes files Postfach left in tmp/ when a run was interrupted. They were never
 // renamed into new/, so no index entry refers to them and the server still has the mail.
 func (d *Dir) CleanTmp() error {

@@ -3,7 +3,7 @@ package search
 import (
 	"testing"
 
-	"github.com/postfach/postfach/backup/mailgen"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 func storeGenerated(t testing.TB, root string, n int) mailgen.Stats {

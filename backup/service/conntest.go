@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
@@ -51,7 +52,7 @@ type staticToken string
 func (t staticToken) Do(_ context.Context, login func(string) error) error { return login(string(t)) }
 
 // Quota reads a saved IMAP account's quota; with folders, also the size of each folder
-// (slower: one request per folder).
+// (slower: one request per folder). Each reading is kept for the forecast (QuotaForecast).
 func (s *Service) Quota(ctx context.Context, id string, folders bool) (*quota.Report, error) {
 	a, err := s.store.Get(id)
 	if err != nil {
@@ -61,5 +62,14 @@ func (s *Service) Quota(ctx context.Context, id string, folders bool) (*quota.Re
 	if err != nil {
 		return nil, err
 	}
-	return connect.QuotaLogin(ctx, a, cred, folders, &s.conn)
+	rep, err := connect.QuotaLogin(ctx, a, cred, folders, &s.conn)
+	if err != nil {
+		return nil, err
+	}
+	if used, limit, ok := rep.Storage(); ok {
+		// The readings only feed the forecast (forecast.go): a state folder that cannot
+		// be written must not turn a good quota reading into a failure.
+		_ = s.recordQuota(a.ID, QuotaReading{At: time.Now().UTC(), Used: used, Limit: limit})
+	}
+	return rep, nil
 }

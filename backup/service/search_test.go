@@ -10,8 +10,8 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup"
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/search"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 // searchService returns a service with one POP3 account whose folder holds n generated

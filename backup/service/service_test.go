@@ -228,7 +228,8 @@ func TestTestNeedsOnlyConnection(t *testing.T) {
 
 func TestDefaultBackupDir(t *testing.T) {
 	t.Setenv("HOME", "/home/anna")
-	if got := DefaultBackupDir(" Anna@Example.org "); got != "/home/anna/Postfach-Backups/anna@example.org" {
-		t.Errorf("got %q", got)
+	want := filepath.Join(accounts.DefaultBackupRoot(), "anna@example.org")
+	if got := DefaultBackupDir(" Anna@Example.org "); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

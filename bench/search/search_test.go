@@ -22,8 +22,8 @@ import (
 
 	"github.com/postfach/postfach/backup/export"
 	"github.com/postfach/postfach/backup/maildir"
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/backup/search"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 var (

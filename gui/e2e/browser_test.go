@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/backup/mailgen"
 	"github.com/postfach/postfach/internal/testkit/desktop"
+	"github.com/postfach/postfach/internal/testkit/mailgen"
 )
 
 // Where the overview's first card has its "Browse backup" button, and the browser its
@@ -43,6 +43,9 @@ func TestBrowser(t *testing.T) {
 	// The marker a backup run leaves: the browser only opens folders that hold a backup.
 	marker := filepath.Join(root, ".postfach", "store.json")
 	if _, err := os.Stat(marker); err != nil {
+		if err := os.MkdirAll(filepath.Dir(marker), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(marker, []byte(`{"format":1,"id":"e2e","mailbox":"anna@pop.example.org"}`), 0o600); err != nil {
 			t.Fatal(err)
 		}

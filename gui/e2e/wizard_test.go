@@ -20,7 +20,7 @@ const (
 	nextX, nextY       = 814, 693 // "Next" in the wizard's bottom bar
 	saveX, saveY       = 790, 693 // "Save account" (wider, so further left)
 	severalX, severalY = 497, 219 // "Several (a phone, a laptop…)"
-	usePOP3X, usePOP3Y = 642, 630 // "Use POP3 for this address", after scrolling down
+	usePOP3X, usePOP3Y = 642, 572 // "Use POP3 for this address", after scrolling down (above the Exchange answer)
 	hostX, hostY       = 477, 176
 	portX, portY       = 477, 254
 	userX, userY       = 477, 293

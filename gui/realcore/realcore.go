@@ -189,7 +189,11 @@ func (c *Core) Quota(ctx context.Context, id string, folders bool) (*gui.QuotaRe
 	if err != nil {
 		return nil, err
 	}
-	return convertQuota(q), nil
+	out := convertQuota(q)
+	if f, _ := c.svc.QuotaForecast(id); f != nil {
+		out.FullInDays = f.Days
+	}
+	return out, nil
 }
 
 func convertQuota(q *quota.Report) *gui.QuotaReport {
