@@ -120,6 +120,9 @@ type Result struct {
 	// Kind classifies Err (KindOf), so that the faces can explain a failure read back from
 	// the history. Entries written before kinds were stored have none.
 	Kind Kind `json:"kind,omitempty"`
+	// Notes are things worth saying that did not touch the backup, such as a search
+	// index that could not be brought up to date after the run.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // OK reports whether the run finished without a run-level error.

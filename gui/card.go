@@ -44,6 +44,7 @@ type accountCard struct {
 	openFolder   *widget.Button
 	verify       *widget.Button
 	history      *widget.Button
+	browse       *widget.Button
 	pop3Body     *fyne.Container
 
 	// IMAP
@@ -93,8 +94,9 @@ func (c *accountCard) buildUI() {
 	c.openFolder = &widget.Button{Text: lang.L("Open backup folder"), Icon: theme.FolderOpenIcon(), OnTapped: c.onOpenFolder}
 	c.verify = &widget.Button{Text: lang.L("Verify backup"), Icon: theme.ConfirmIcon(), OnTapped: c.onVerify}
 	c.history = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: c.onHistory}
+	c.browse = &widget.Button{Text: lang.L("Browse backup"), Icon: theme.SearchIcon(), OnTapped: c.onBrowse}
 	c.pop3Body = container.NewVBox(c.lastRun, c.problem, c.next, c.policy, c.progressRow,
-		container.NewHBox(c.backupNow, c.openFolder, c.verify, c.history))
+		container.NewHBox(c.backupNow, c.browse, c.openFolder, c.verify, c.history))
 
 	c.quota = newQuotaBar()
 	c.quotaText = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -172,6 +174,13 @@ func (c *accountCard) update(st *accountStatus) {
 		c.problem.Show()
 	}
 	c.lastRun.Refresh()
+
+	// Only a folder a run has written to can be browsed.
+	if st.last == nil {
+		c.browse.Disable()
+	} else {
+		c.browse.Enable()
+	}
 
 	// Next run and policy.
 	if next := c.u.sched.NextRun(a, st.lastOK); next.IsZero() {
@@ -314,6 +323,7 @@ func (c *accountCard) onOpenFolder() {
 
 func (c *accountCard) onVerify()     { c.u.showVerify(c.id) }
 func (c *accountCard) onHistory()    { c.u.showHistory(c.id) }
+func (c *accountCard) onBrowse()     { c.u.showBrowser(c.id) }
 func (c *accountCard) onFolders()    { c.u.showFolders(c.id) }
 func (c *accountCard) onEdit()       { c.u.showEdit(c.id) }
 func (c *accountCard) onRemove()     { c.u.showRemove(c.id) }

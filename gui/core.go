@@ -74,6 +74,9 @@ type Core interface {
 	// History returns the account's past backup runs, newest last.
 	History(id string) ([]backup.Result, error)
 
+	// BackupBrowser searches, reads and exports a backup (browser.go).
+	BackupBrowser
+
 	// DefaultBackupDir proposes a backup folder for a new POP3 account.
 	DefaultBackupDir(email string) string
 	// OnSystemDisk reports whether path (or its nearest existing parent) is on the same

@@ -60,6 +60,8 @@ type fakeCore struct {
 	systemDisk bool
 	removed    []string
 	updated    []accounts.Account
+
+	backups *fakeBackups // the browser's side of the core (browser_fake_test.go)
 }
 
 type testResult struct {

@@ -116,6 +116,11 @@ Without arguments, postfach opens the desktop app. Commands:
   postfach archive NAME [--older-than 2y] [--larger-than 10M] [--folder F]... [--archive-dir DIR]
                   [--dry-run] [--json]
                                        move old or large IMAP mail into a local archive to free space
+  postfach search NAME [WORDS...] [--from ADDR] [--since YYYY-MM-DD] [--before YYYY-MM-DD]
+                  [--attachment] [--limit N] [--json]   find messages in a backup, newest first
+  postfach export NAME --to DIR [--format eml|mbox] [WORDS...] [--from ...]
+                                       copy the messages found (all without a query) out
+  postfach index NAME [--rebuild]      bring the search index up to date (automatic after backups)
 
 SPEC for --schedule: off, "every 6h", "daily 02:30", "weekly mon 02:30" (default: daily 13:00).
 Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the
@@ -136,6 +141,9 @@ var commands = map[string]handler{
 	"discover":       discoverCmd,
 	"switch":         switchCmd,
 	"archive":        archiveCmd,
+	"search":         searchCmd,
+	"export":         exportCmd,
+	"index":          indexCmd,
 }
 
 func usageError(env *Env, msg string) int {

@@ -108,6 +108,9 @@ func backupCmd(args []string, env *Env) int {
 		for _, me := range res.Errors {
 			fmt.Fprintf(env.Stdout, "  note: %s %s\n", me.UIDL, me.Err)
 		}
+		for _, n := range res.Notes {
+			fmt.Fprintf(env.Stdout, "  note: %s\n", n)
+		}
 		if res.Failed > 0 {
 			exit = ExitFail
 		}

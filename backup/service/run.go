@@ -34,6 +34,13 @@ func (s *Service) Backup(ctx context.Context, id string, progress func(backup.Pr
 	}
 	res, err := backup.Run(ctx, a, cred.Password, s.engineOptions(progress, cred.Tokens))
 	res.Kind = backup.KindOf(err)
+	// Only a run that stored messages changes what the index covers; most scheduled
+	// runs find nothing new and skip the Maildir scan.
+	if err == nil && res.New+res.Restored > 0 {
+		if note := s.updateIndexAfterBackup(ctx, res.Dir); note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+	}
 	return res, err
 }
 

@@ -112,7 +112,9 @@ func (g *Generator) Message(i int) ([]byte, time.Time) {
 	date := g.start.Add(time.Duration(i)*4*time.Hour + time.Duration(g.r.IntN(3600))*time.Second)
 	fromName, from := g.person()
 	toName, to := g.person()
-	subject := g.text(20)
+	// One line: the text has paragraph breaks, and a line break in a header ends the
+	// header block (the Date and Message-ID after it would become body).
+	subject := strings.Join(strings.Fields(g.text(20)), " ")
 	if len(subject) > 60 {
 		subject = subject[:strings.LastIndexByte(subject[:60], ' ')] // cut at a space: valid UTF-8
 	}
