@@ -14,6 +14,15 @@ FUZZTIME  ?= 20000x
 # FyneApp.toml's [Migrations] fyneDo = true: `fyne build` sets this tag; plain go needs it.
 TAGS      ?= migrated_fynedo
 
+# Public OAuth2 client IDs (not secrets; docs/oauth.md says how to register them). A build
+# without them offers no "Sign in with Microsoft/Google" and says so.
+OAUTH_PKG            ?= github.com/postfach/postfach/accounts/oauth
+MS_CLIENT_ID         ?=
+GOOGLE_CLIENT_ID     ?=
+GOOGLE_CLIENT_SECRET ?=
+LDFLAGS ?= -X $(OAUTH_PKG).MicrosoftClientID=$(MS_CLIENT_ID) -X $(OAUTH_PKG).GoogleClientID=$(GOOGLE_CLIENT_ID) \
+	-X $(OAUTH_PKG).GoogleClientSecret=$(GOOGLE_CLIENT_SECRET)
+
 export LANG ?= en_US.UTF-8
 
 .PHONY: all deps deps-windows build run test test-go test-windows e2e-windows lint fuzz bench package package-windows clean
@@ -29,7 +38,7 @@ deps-windows:
 	@bash .ci/install-deps.sh windows
 
 build: deps
-	$(GO) build -tags $(TAGS) -o $(BIN) .
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 run: build
 	./$(BIN)
@@ -75,7 +84,7 @@ package: deps
 
 # One cgo build path (plain go build + windres resources), sharing Go's build cache.
 package-windows: deps-windows
-	bash .ci/package-windows.sh
+	OAUTH_LDFLAGS="$(LDFLAGS)" bash .ci/package-windows.sh
 
 clean:
 	rm -rf $(BIN) Postfach.tar.xz dist

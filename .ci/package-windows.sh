@@ -38,8 +38,8 @@ resources "${syso[1]}" postfach.com
 
 export GOOS=windows GOARCH=amd64
 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
-  $GO build -tags migrated_fynedo -ldflags "-H=windowsgui -s -w" -o "$DIST/Postfach.exe" .
-CGO_ENABLED=0 $GO build -ldflags "-s -w" -o "$DIST/postfach.com" ./backup/cli/console
+  $GO build -tags migrated_fynedo -ldflags "-H=windowsgui -s -w ${OAUTH_LDFLAGS:-}" -o "$DIST/Postfach.exe" .
+CGO_ENABLED=0 $GO build -ldflags "-s -w ${OAUTH_LDFLAGS:-}" -o "$DIST/postfach.com" ./backup/cli/console
 unset GOOS GOARCH
 
 makensis -V2 -INPUTCHARSET UTF8 \
