@@ -34,6 +34,9 @@ type ceilingConfig struct {
 	Password string
 	Dir      string // Maildir to fill (tmp/ and new/ are created)
 	State    string // file of UIDLs already downloaded, one per line
+	// Discard reads and unstuffs every message but stores nothing: the limit that the
+	// server and the connection set, below any client that keeps the mail.
+	Discard bool
 }
 
 // ceilingResult is printed as JSON on standard output.
@@ -183,7 +186,7 @@ func runCeiling(cfg *ceilingConfig) (*ceilingResult, error) {
 		}
 		todo = append(todo, msg{num, f[1]})
 	}
-	if len(todo) > 0 {
+	if len(todo) > 0 && !cfg.Discard {
 		for _, sub := range []string{"tmp", "new", "cur"} {
 			if err := os.MkdirAll(filepath.Join(cfg.Dir, sub), 0o700); err != nil {
 				return nil, err
@@ -207,6 +210,16 @@ func runCeiling(cfg *ceilingConfig) (*ceilingResult, error) {
 		}
 		if _, err := p.status("RETR"); err != nil {
 			return nil, err
+		}
+		if cfg.Discard {
+			n, err := p.body(io.Discard)
+			if err != nil {
+				return nil, fmt.Errorf("RETR %d: %w", todo[i].num, err)
+			}
+			res.New++
+			res.Bytes += n
+			done = append(done, todo[i].uidl)
+			continue
 		}
 		name := prefix + strconv.Itoa(i) + "." + host
 		tmp := filepath.Join(cfg.Dir, "tmp", name)

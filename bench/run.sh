@@ -8,7 +8,7 @@
 #   BENCH=REGEXP         which benchmarks (default: all; Compare prints the table)
 #   BENCH_ROUNDS=N       runs of Postfach and the ceiling per protocol (default 3)
 #   BENCH_SLOW_ROUNDS=N  runs of fetchmail and getmail6 per protocol (default 1)
-#   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,fetchmail,getmail,getmail-patched)
+#   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,limit,fetchmail,getmail,getmail-patched)
 #   BENCH_PROTOS=a,b     only these protocols (POP3,POP3S)
 #   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
 #   BENCH_DIR=DIR        where the clients write (default: TMPDIR); needs ~25 GB free to
