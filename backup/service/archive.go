@@ -143,26 +143,48 @@ func (s *Service) PlanArchive(ctx context.Context, id string, c *ArchiveChoice) 
 	if c == nil {
 		c = &ArchiveChoice{}
 	}
-	a, cred, dir, err := s.archiveAccount(ctx, id, c)
+	_, run, err := s.openArchive(ctx, id, c, time.Now())
 	if err != nil {
 		return nil, err
+	}
+	defer run.close()
+	return run.plan, nil
+}
+
+// archiveRun is an archive job under way: the account, its archive folder, a logged-in
+// session and the plan for the choice; close ends the session and the job.
+type archiveRun struct {
+	a     accounts.Account
+	dir   string
+	sess  *quota.Session
+	plan  *ArchivePlan
+	close func()
+}
+
+// openArchive starts an archive job (plan or archive): the account and its folder, a job
+// slot (so that Remove waits for it), an IMAP session, and the plan for c at now.
+func (s *Service) openArchive(ctx context.Context, id string, c *ArchiveChoice, now time.Time) (context.Context, *archiveRun, error) {
+	a, cred, dir, err := s.archiveAccount(ctx, id, c)
+	if err != nil {
+		return ctx, nil, err
 	}
 	ctx, end, err := s.begin(ctx, a.ID)
 	if err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
-	defer end()
 	sess, err := s.dialIMAP(a, cred)(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
+		end()
+		return ctx, nil, fmt.Errorf("archive %s: %w", a.Name, err)
 	}
-	defer sess.Close()
-	plan, err := planArchive(ctx, sess, c, time.Now())
+	plan, err := planArchive(ctx, sess, c, now)
 	if err != nil {
-		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
+		sess.Close()
+		end()
+		return ctx, nil, fmt.Errorf("archive %s: %w", a.Name, err)
 	}
 	plan.Dir = dir
-	return plan, nil
+	return ctx, &archiveRun{a: a, dir: dir, sess: sess, plan: plan, close: func() { sess.Close(); end() }}, nil
 }
 
 // planArchive prices the choice and the ready-made options on a logged-in session.
@@ -222,26 +244,13 @@ func (s *Service) Archive(ctx context.Context, id string, c *ArchiveChoice) (*Ar
 	if c == nil {
 		c = &ArchiveChoice{}
 	}
-	a, cred, dir, err := s.archiveAccount(ctx, id, c)
-	if err != nil {
-		return nil, err
-	}
-	ctx, end, err := s.begin(ctx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer end()
-	sess, err := s.dialIMAP(a, cred)(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
-	}
-	defer sess.Close()
 	now := time.Now()
-	plan, err := planArchive(ctx, sess, c, now)
+	ctx, run, err := s.openArchive(ctx, id, c, now)
 	if err != nil {
-		return nil, fmt.Errorf("archive %s: %w", a.Name, err)
+		return nil, err
 	}
-	plan.Dir = dir
+	defer run.close()
+	a, dir, sess, plan := run.a, run.dir, run.sess, run.plan
 	res := &ArchiveResult{Plan: plan, UsedBefore: plan.Used, UsedAfter: -1}
 	var folders []string
 	for _, f := range plan.Folders {
