@@ -194,6 +194,25 @@ func (s *Service) uploadJournal(id string, t accounts.Account) string {
 	return filepath.Join(s.store.StateDir(), id+".switch-"+hex.EncodeToString(sum[:6])+".journal")
 }
 
+// openSwitch starts a switch job (plan or switch): the account, a job slot (so that
+// Remove waits for it), and the target account with its credential.
+func (s *Service) openSwitch(ctx context.Context, id string, o *SwitchOptions) (context.Context, accounts.Account, accounts.Account, connect.Credential, func(), error) {
+	a, err := s.store.Get(id)
+	if err != nil {
+		return ctx, a, a, connect.Credential{}, nil, err
+	}
+	ctx, end, err := s.begin(ctx, a.ID)
+	if err != nil {
+		return ctx, a, a, connect.Credential{}, nil, err
+	}
+	t, cred, err := s.target(ctx, a, o)
+	if err != nil {
+		end()
+		return ctx, a, a, connect.Credential{}, nil, err
+	}
+	return ctx, a, t, cred, end, nil
+}
+
 // PlanSwitch says what Switch would do and changes nothing on any server. For POP3 →
 // IMAP it first runs a last backup that keeps every message on the server, so that
 // mail still only on the server is in the backup and in the plan.
@@ -201,19 +220,11 @@ func (s *Service) PlanSwitch(ctx context.Context, id string, o *SwitchOptions) (
 	if o == nil {
 		o = &SwitchOptions{}
 	}
-	a, err := s.store.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	ctx, end, err := s.begin(ctx, a.ID)
+	ctx, a, t, cred, end, err := s.openSwitch(ctx, id, o)
 	if err != nil {
 		return nil, err
 	}
 	defer end()
-	t, cred, err := s.target(ctx, a, o)
-	if err != nil {
-		return nil, err
-	}
 	if a.Protocol == accounts.POP3 {
 		return s.planUpload(ctx, a, t, cred)
 	}
@@ -238,19 +249,11 @@ func (s *Service) Switch(ctx context.Context, id string, o *SwitchOptions) (*Swi
 	if o == nil {
 		o = &SwitchOptions{}
 	}
-	a, err := s.store.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	ctx, end, err := s.begin(ctx, a.ID)
+	ctx, a, t, cred, end, err := s.openSwitch(ctx, id, o)
 	if err != nil {
 		return nil, err
 	}
 	defer end()
-	t, cred, err := s.target(ctx, a, o)
-	if err != nil {
-		return nil, err
-	}
 	var res *SwitchResult
 	change := accounts.ProtocolChange{From: a.Protocol, To: t.Protocol, Reason: o.Reason, Host: a.Host, Username: a.Username}
 	if change.Reason == "" {
