@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/postfach/postfach/backup/search"
@@ -46,6 +48,56 @@ func (c *indexCore) SearchBackup(ctx context.Context, id string, q search.Query)
 // before the clock starts; each iteration is one "Browse backup" until the first page
 // is listed. Run: go test -tags migrated_fynedo -run '^$' -bench BrowserOpen ./gui/
 func BenchmarkBrowserOpen(b *testing.B) {
+	u, total := benchBrowserUI(b)
+	b.ResetTimer()
+	for b.Loop() {
+		br := u.showBrowser("p1")
+		if br.total != total {
+			b.Fatalf("listed %d, index has %d", br.total, total)
+		}
+		br.win.Close()
+	}
+}
+
+// BenchmarkBrowserScroll scrolls the open browser through the whole list in steps of a
+// screenful and renders the window after each step with the test driver's software
+// painter: each step is one frame, including the page fetches (200 rows each) that
+// scrolling triggers. It reports the median, 99th percentile and slowest frame, and the
+// painter's own cost (a frame without scrolling), which a GL window does not pay.
+// Run: go test -tags migrated_fynedo -run '^$' -bench BrowserScroll ./gui/
+func BenchmarkBrowserScroll(b *testing.B) {
+	u, total := benchBrowserUI(b)
+	br := u.showBrowser("p1")
+	defer br.win.Close()
+	br.win.Resize(fyne.NewSize(900, 600))
+	var painter []time.Duration
+	for range 10 {
+		start := time.Now()
+		br.win.Canvas().Capture()
+		painter = append(painter, time.Since(start))
+	}
+	slices.Sort(painter)
+	var frames []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		for row := 0; row < total; row += 25 {
+			start := time.Now()
+			br.list.ScrollTo(row)
+			br.win.Canvas().Capture()
+			frames = append(frames, time.Since(start))
+		}
+	}
+	slices.Sort(frames)
+	pct := func(p float64) float64 { return float64(frames[int(p*float64(len(frames)-1))]) / 1e6 }
+	b.ReportMetric(pct(0.5), "ms/frame-p50")
+	b.ReportMetric(pct(0.99), "ms/frame-p99")
+	b.ReportMetric(pct(1), "ms/frame-max")
+	b.ReportMetric(float64(painter[len(painter)/2])/1e6, "ms/painter-only")
+}
+
+// benchBrowserUI builds the UI over a real index of the benchmark mailbox and returns it
+// with the number of indexed messages.
+func benchBrowserUI(b *testing.B) (*UI, int) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("POSTFACH_BROWSE_MESSAGES")); err == nil && v > 0 {
 		n = v
@@ -82,12 +134,5 @@ func BenchmarkBrowserOpen(b *testing.B) {
 	u.schedLoop = false
 	u.Start()
 	b.Cleanup(u.Stop)
-	b.ResetTimer()
-	for b.Loop() {
-		br := u.showBrowser("p1")
-		if br.total != st.Total {
-			b.Fatalf("listed %d, index has %d", br.total, st.Total)
-		}
-		br.win.Close()
-	}
+	return u, st.Total
 }
