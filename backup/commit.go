@@ -115,7 +115,7 @@ func (r *runner) commitBatch(j *commitJob) error {
 		if err != nil {
 			return err
 		}
-		j.gone = append(j.gone, baseName(c.rel))
+		j.gone = append(j.gone, maildir.BaseName(c.rel))
 		j.notes = append(j.notes, note)
 		r.failpoint("after-set-aside")
 	}

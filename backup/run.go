@@ -289,7 +289,7 @@ func rebuildIndex(f *folder, path string, now time.Time) (*index.Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rebuild index: %w", err)
 		}
-		entries = append(entries, index.Entry{UIDL: k.UIDL, Gen: k.Gen, File: baseName(rel), Size: size, SHA256: sum, Saved: now})
+		entries = append(entries, index.Entry{UIDL: k.UIDL, Gen: k.Gen, File: maildir.BaseName(rel), Size: size, SHA256: sum, Saved: now})
 	}
 	return index.Create(path, entries)
 }
@@ -391,7 +391,7 @@ func (r *runner) plan(list *listing) ([]message, error) {
 		}
 		// Unproven: the bytes are hashed from the disk, not retrieved in this session.
 		adopt = append(adopt, index.Record{Op: 'S', At: r.o.Now(), Entry: index.Entry{
-			UIDL: m.UIDL, Gen: m.Gen, File: baseName(rel), Size: size, SHA256: sum}})
+			UIDL: m.UIDL, Gen: m.Gen, File: maildir.BaseName(rel), Size: size, SHA256: sum}})
 		r.res.AlreadyHad++
 	}
 	return kept, r.ix.Append(adopt...)
@@ -523,24 +523,4 @@ func (r *runner) damagedCopy(prev *index.Entry, serverHead [32]byte) bool {
 		r.aside = append(r.aside, asideCopy{rel, prev.UIDL})
 	}
 	return damaged
-}
-
-// byFileName indexes a Maildir scan by base file name (without flags), which is what
-// index entries record: a re-keyed entry names a file stored under its old UIDL.
-func byFileName(files map[maildir.Key]string) map[string]string {
-	out := make(map[string]string, len(files))
-	for _, rel := range files {
-		out[baseName(rel)] = rel
-	}
-	return out
-}
-
-func baseName(rel string) string {
-	name := filepath.Base(rel)
-	for i := 0; i < len(name); i++ {
-		if name[i] == ':' || name[i] == '!' {
-			return name[:i]
-		}
-	}
-	return name
 }

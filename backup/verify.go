@@ -65,11 +65,10 @@ func Verify(ctx context.Context, acct accounts.Account, opts *Options) (*VerifyR
 	if err != nil {
 		return rep, fmt.Errorf("verify %s: index %s: %w", acct.Name, f.metaPath("index"), err)
 	}
-	scan, err := f.md.Scan()
+	files, err := f.md.Stored()
 	if err != nil {
 		return rep, err
 	}
-	files := byFileName(scan)
 	var suspect []string
 	for i, e := range append(ix.Entries(), ix.Retired()...) {
 		if err := ctx.Err(); err != nil {

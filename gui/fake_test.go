@@ -289,37 +289,6 @@ func newTestUI(t *testing.T, core *fakeCore) (*UI, *[]*url.URL) {
 // runJobs runs whatever the scheduler has due, synchronously.
 func runJobs(u *UI) { u.sched.RunDue(context.Background()) }
 
-// walk visits every object in a tree, including the content of cards and scrolls.
-func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
-	if o == nil {
-		return
-	}
-	fn(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walk(c, fn)
-		}
-	case *container.Scroll:
-		walk(x.Content, fn)
-	case *container.ThemeOverride:
-		walk(x.Content, fn)
-	case *widget.Label, *widget.RichText, *widget.Button, *widget.Check, *widget.Entry, *widget.Select:
-		// leaves: their text is read directly
-	case *widget.Card:
-		walk(x.Content, fn)
-	case *widget.Form:
-		for _, it := range x.Items {
-			walk(it.Widget, fn)
-		}
-	case fyne.Widget:
-		r := test.WidgetRenderer(x)
-		for _, c := range r.Objects() {
-			walk(c, fn)
-		}
-	}
-}
-
 // visible reports whether o and, as far as we can see, its parents are shown: walkVisible
 // skips hidden subtrees.
 func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {

@@ -110,12 +110,21 @@ func FileName(k Key, t time.Time) string {
 	return fmt.Sprintf("%d.U%s_%d%s", t.Unix(), hex.EncodeToString([]byte(k.UIDL)), k.Gen, suffix)
 }
 
-// ParseFileName recovers the key from a file name written by FileName, with or without
-// the ":2,FLAGS" info suffix mail readers add when they move a file to cur/.
-func ParseFileName(name string) (Key, bool) {
-	if i := strings.IndexAny(name, ":!"); i >= 0 { // '!' is the info separator on Windows
+// BaseName returns a stored file's name (from a name or a path) without the ":2,FLAGS"
+// info suffix mail readers add when they move a file to cur/ ('!' on Windows): the name
+// FileName gave it, which is what an index records.
+func BaseName(rel string) string {
+	name := filepath.Base(rel)
+	if i := strings.IndexAny(name, ":!"); i >= 0 {
 		name = name[:i]
 	}
+	return name
+}
+
+// ParseFileName recovers the key from a file name written by FileName, with or without
+// the info suffix (see BaseName).
+func ParseFileName(name string) (Key, bool) {
+	name = BaseName(name)
 	if !strings.HasSuffix(name, suffix) {
 		return Key{}, false
 	}
@@ -168,10 +177,7 @@ func (d *Dir) Stored() (map[string]string, error) {
 		}
 		for _, e := range ents {
 			name := e.Name()
-			base := name
-			if i := strings.IndexAny(name, ":!"); i >= 0 {
-				base = name[:i]
-			}
+			base := BaseName(name)
 			if strings.HasSuffix(base, suffix) && e.Type().IsRegular() {
 				found[base] = sub + string(filepath.Separator) + name
 			}
