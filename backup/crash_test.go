@@ -13,7 +13,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -28,6 +27,7 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/backup/maildir"
+	"github.com/postfach/postfach/internal/testkit/crashchild"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -114,32 +114,7 @@ func TestCrashChild(t *testing.T) {
 // other way fails the test.
 func runChild(t testing.TB, job crashJob, killAfter time.Duration) (killed bool) {
 	t.Helper()
-	spec, err := json.Marshal(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1", "-test.timeout=2m")
-	cmd.Env = append(os.Environ(), crashEnv+"="+string(spec))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if killAfter > 0 {
-		timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
-		defer timer.Stop()
-	}
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true
-		}
-	}
-	if err != nil {
-		t.Fatalf("crash child failed: %v\n%s", err, out.String())
-	}
-	return false
+	return crashchild.Run(t, "TestCrashChild", crashEnv, job, killAfter)
 }
 
 // crashCase is one interrupted scenario: a fresh backup of a fresh mailbox.

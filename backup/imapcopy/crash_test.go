@@ -7,17 +7,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/internal/testkit/crashchild"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -94,32 +92,7 @@ func TestUploadCrashChild(t *testing.T) {
 // delay. It reports whether the child died by SIGKILL.
 func runUploadChild(t *testing.T, job uploadCrashJob, killAfter time.Duration) bool {
 	t.Helper()
-	spec, err := json.Marshal(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestUploadCrashChild$", "-test.count=1", "-test.timeout=2m")
-	cmd.Env = append(os.Environ(), uploadCrashEnv+"="+string(spec))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if killAfter > 0 {
-		timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
-		defer timer.Stop()
-	}
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-			return true
-		}
-	}
-	if err != nil {
-		t.Fatalf("crash child failed: %v\n%s", err, out.String())
-	}
-	return false
+	return crashchild.Run(t, "TestUploadCrashChild", uploadCrashEnv, job, killAfter)
 }
 
 func TestDovecotUploadCrash(t *testing.T) {
