@@ -87,8 +87,11 @@ func TestWriteBackFailure(t *testing.T) {
 	if err == nil {
 		t.Fatal("a batch the disk could not store was committed")
 	}
-	if !errors.Is(err, syscall.EIO) && !errors.Is(err, syscall.EROFS) {
-		t.Errorf("error = %v, want EIO (or EROFS once ext4 gave up)", err)
+	// The loop driver reports the full tmpfs under the image as EIO or, on some kernels
+	// and timings, passes ENOSPC through; EROFS once ext4 gave up. Each is the write-back
+	// failure reaching fdatasync.
+	if !errors.Is(err, syscall.EIO) && !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("error = %v, want EIO, ENOSPC or EROFS from the failed write-back", err)
 	}
 	t.Logf("error: %.300s", err)
 	for _, p := range batch {
