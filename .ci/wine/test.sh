@@ -17,18 +17,9 @@ GO=${GO:-go}
 # except the skips below. Each exception has its reason; docs/windows.md lists them.
 #   accounts/discover  its tests serve DNS on a UDP socket, and Wine 8 refuses the
 #                      socket option Go sets on UDP sockets (WSAIoctl: WSAEOPNOTSUPP).
-# Tests whose Linux assumptions or product code do not yet hold on Windows; each is a
-# real Windows difference, listed for a fix in its package (docs/windows.md):
-#   backup/maildir TestCleanTmp           removes a tmp/ file the test still holds open:
-#                                         Windows refuses ("Sharing violation")
-#   backup/maildir TestAbort              a subtest leaves a file open, so the temp
-#                                         folder cannot be removed ("Sharing violation")
-#   backup/maildir TestSetAside           names a file "…:2,S"; NTFS reads ":" as a stream
-#   backup/maildir TestSyncDataErrors     expects os.ErrClosed from Stat of a closed file;
-#                                         Go on Windows answers "Invalid handle"
-#   backup/maildir TestAbortAndCloseRelease  counts open files via /proc, absent on Windows
-#   backup/service TestDefaultBackupDir   sets HOME; Windows' home is USERPROFILE
-skip='^(TestCleanTmp|TestAbort|TestSetAside|TestSyncDataErrors|TestAbortAndCloseRelease|TestDefaultBackupDir)$'
+# Tests skipped: none. Where Windows differs (an open file cannot be removed, '!' instead
+# of ':' in Maildir names, no /proc), the tests and the product handle it themselves.
+skip=''
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
   mapfile -t pkgs < <(GOOS=windows $GO list -e -f '{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' \

@@ -188,6 +188,9 @@ func (d *Dir) Stored() (map[string]string, error) {
 
 // CleanTmp removes files Postfach left in tmp/ when a run was interrupted. They were never
 // renamed into new/, so no index entry refers to them and the server still has the mail.
+// A file that another program holds open on Windows (which then refuses to delete it)
+// stays for a later run rather than failing this one: leaving it loses nothing, and the
+// message's next download gets another name, which carries its own time.
 func (d *Dir) CleanTmp() error {
 	dir := filepath.Join(d.path, Tmp)
 	ents, err := os.ReadDir(dir)
@@ -197,7 +200,8 @@ func (d *Dir) CleanTmp() error {
 	removed := false
 	for _, e := range ents {
 		if strings.HasSuffix(e.Name(), suffix) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			err := os.Remove(filepath.Join(dir, e.Name()))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) && !inUse(err) {
 				return fmt.Errorf("maildir clean tmp: %w", err)
 			}
 			removed = true

@@ -164,6 +164,9 @@ func newMaildir(t *testing.T) *maildir.Dir {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Release what a test left open before the temporary folder goes: Windows refuses to
+	// delete an open file.
+	t.Cleanup(func() { d.Close() })
 	return d
 }
 
@@ -313,7 +316,9 @@ func TestCleanTmp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// An unfinished delivery of ours that is still open (a crashed run's file).
+	// A file of ours that something still holds open (on Windows, say, a virus scanner
+	// reading it): Unix removes it; Windows refuses, and CleanTmp leaves it for a later
+	// run instead of failing this one — it was never published, the server has the mail.
 	p, err := d.Create(maildir.Key{UIDL: "open"}, when)
 	if err != nil {
 		t.Fatal(err)
@@ -323,6 +328,9 @@ func TestCleanTmp(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append([]string{}, foreign...)
+	if runtime.GOOS == "windows" {
+		want = append(want, p.Name)
+	}
 	sort.Strings(want)
 	if got := ls(t, d, maildir.Tmp); !reflect.DeepEqual(got, want) {
 		t.Errorf("tmp/ after CleanTmp = %q, want only the foreign files %q", got, want)

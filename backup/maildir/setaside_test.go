@@ -11,6 +11,15 @@ import (
 	"github.com/postfach/postfach/backup/maildir"
 )
 
+// infoSep separates a file's name from its flags in cur/: ':' as Maildir has it, '!' on
+// Windows, where NTFS would read ':' as the start of a stream name.
+func infoSep() string {
+	if runtime.GOOS == "windows" {
+		return "!"
+	}
+	return ":"
+}
+
 func TestSetAside(t *testing.T) {
 	msg := []byte("Subject: damaged\r\n\r\nbody\r\n")
 	tests := []struct {
@@ -31,7 +40,7 @@ func TestSetAside(t *testing.T) {
 			return filepath.Join(maildir.New, name)
 		}},
 		{name: "from cur with flags", move: func(t *testing.T, d *maildir.Dir, name string) string {
-			rel := filepath.Join(maildir.Cur, name+":2,S")
+			rel := filepath.Join(maildir.Cur, name+infoSep()+"2,S")
 			if err := os.Rename(filepath.Join(d.Path(), maildir.New, name), filepath.Join(d.Path(), rel)); err != nil {
 				t.Fatal(err)
 			}

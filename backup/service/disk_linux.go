@@ -37,22 +37,6 @@ func OnSystemDisk(path string) (same, known bool) {
 	return false, true
 }
 
-// existingAncestor returns path, or its nearest parent that exists (the backup folder
-// is usually created on the first run).
-func existingAncestor(path string) string {
-	path = filepath.Clean(path)
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return path
-		}
-		parent := filepath.Dir(path)
-		if parent == path {
-			return path
-		}
-		path = parent
-	}
-}
-
 type mount struct {
 	dir, source, devno string
 }

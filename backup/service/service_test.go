@@ -226,10 +226,20 @@ func TestTestNeedsOnlyConnection(t *testing.T) {
 	}
 }
 
+// TestDefaultBackupDir checks the folder name made from the address, below the root that
+// accounts.DefaultBackupRoot finds for the system (home, or Documents on Windows: tested
+// in package accounts).
 func TestDefaultBackupDir(t *testing.T) {
-	t.Setenv("HOME", "/home/anna")
-	want := filepath.Join(accounts.DefaultBackupRoot(), "anna@example.org")
-	if got := DefaultBackupDir(" Anna@Example.org "); got != want {
-		t.Errorf("got %q, want %q", got, want)
+	tests := []struct{ email, name string }{
+		{" Anna@Example.org ", "anna@example.org"},
+		{"jürgen.groß@example.de", "jürgen.groß@example.de"},
+		{"a/b\\c:d@example.org", "a_b_c_d@example.org"},
+		{"tab\there@example.org", "tab_here@example.org"},
+	}
+	for _, tt := range tests {
+		want := filepath.Join(accounts.DefaultBackupRoot(), tt.name)
+		if got := DefaultBackupDir(tt.email); got != want {
+			t.Errorf("DefaultBackupDir(%q) = %q, want %q", tt.email, got, want)
+		}
 	}
 }
