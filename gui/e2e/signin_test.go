@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,21 +37,29 @@ func actAsBrowser(authURL string) int {
 	return 0
 }
 
-// TestWizardOAuth2POP3 adds an Outlook.com POP3 account through the real binary's
-// wizard with "Sign in with Microsoft". The config file's oauth_providers points
-// Microsoft at the mock authorization server (the product's override for
-// distributors and organisations, docs/oauth.md), whose certificate the app trusts
-// through SSL_CERT_FILE; the "browser" is this test binary, which approves the sign-in.
-// The address page must offer the sign-in in place of the password, the server page
-// is pointed at a private Dovecot whose oauth2 passdb asks the mock about every token,
-// the connection test must log in with XOAUTH2 or OAUTHBEARER, and after saving, the
-// first backup must run, land in the backup folder and be announced on the bus.
+// Where the overview has "Add account", and the decision page "Use IMAP for this
+// address" after scrolling down (next to usePOP3X), on the 1280x800 screen.
+const (
+	addAccountX, addAccountY = 788, 28
+	useIMAPX, useIMAPY       = 218, 572
+)
+
+// TestWizardOAuth2 adds an Outlook.com POP3 account and then a Hotmail IMAP account
+// through the real binary's wizard with "Sign in with Microsoft". The config file's
+// oauth_providers points Microsoft at the mock authorization server (the product's
+// override for distributors and organisations, docs/oauth.md), whose certificate the
+// app trusts through SSL_CERT_FILE; the "browser" is this test binary, which approves
+// the sign-in. The address page must offer the sign-in in place of the password, the
+// server page is pointed at a private Dovecot whose oauth2 passdb asks the mock about
+// every token, and the connection test must log in with XOAUTH2 or OAUTHBEARER (never a
+// password). After saving, the POP3 account's first backup must run, land in the backup
+// folder and be announced on the bus; the IMAP account is stored and its quota read.
 //
 // The wizard has no accessibility tree to query, so fields and buttons are reached with
 // the keyboard (Tab order) where the layout varies with the provider's notes, and with
-// the fixed positions of wizard_test.go for the wizard's bottom bar and the decision
-// page, which are the same for every address.
-func TestWizardOAuth2POP3(t *testing.T) {
+// fixed positions (wizard_test.go's and the ones above) for the wizard's bottom bar, the
+// decision page and the overview, which are the same for every address.
+func TestWizardOAuth2(t *testing.T) {
 	desktop.Skip(t)
 	mock := oauthmock.Start(t, oauthmock.Config{User: "anna", Email: "anna@outlook.com"})
 	srv := dovecottest.StartOAuth2(t, dovecottest.OAuth2{IntrospectionURL: mock.IntrospectionURL(), CACertPEM: mock.CertPEM()})
@@ -108,62 +117,92 @@ func TestWizardOAuth2POP3(t *testing.T) {
 		s.Key("ctrl+a")
 		s.Type(text)
 	}
+	// add goes through the wizard with a sign-in: address, decision, server, test.
+	add := func(email, name string, p accounts.Protocol, port, signIns int) {
+		t.Helper()
+		s.Type(email)
+		s.Key("Tab")
+		s.Type(name)
+		snap(string(p) + "-address")
+		// The password field is gone: the next stop is "Sign in with Microsoft".
+		s.Key("Tab")
+		s.Key("space")
+		waitFor(t, 30*time.Second, func() bool { return strings.Count(s.AppLog(), "browser: signed in") == signIns }, s.AppLog)
+		snap(string(p) + "-signed-in")
+		s.Click(nextX, nextY)
+		s.Click(severalX, severalY)
+		scrollDown()
+		if p == accounts.POP3 {
+			s.Click(usePOP3X, usePOP3Y)
+		} else {
+			s.Click(useIMAPX, useIMAPY)
+		}
+		snap(string(p) + "-chosen")
+		s.Click(nextX, nextY)
+		time.Sleep(12 * time.Second) // the network sources of discovery give up (no internet)
+		snap(string(p) + "-server")
+		// Tab order on the server page: server, encryption, port, user name, Test connection.
+		next(srv.Host)
+		s.Key("Tab")
+		next(strconv.Itoa(port))
+		next("anna")
+		s.Key("Tab")
+		s.Key("space")
+		snap(string(p) + "-connected")
+	}
 
-	s.Type("anna@outlook.com")
-	s.Key("Tab")
-	s.Type("Anna")
-	snap("address")
-	// The password field is gone: the next stop is "Sign in with Microsoft".
-	s.Key("Tab")
-	s.Key("space")
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(s.AppLog(), "browser: signed in") }, s.AppLog)
-	snap("signed-in")
+	add("anna@outlook.com", "Anna", accounts.POP3, srv.POP3SPort, 1)
 	s.Click(nextX, nextY)
-	snap("decision")
-	s.Click(severalX, severalY)
-	snap("recommendation")
-	scrollDown()
-	s.Click(usePOP3X, usePOP3Y)
-	snap("chosen")
-	s.Click(nextX, nextY)
-	time.Sleep(12 * time.Second) // the network sources of discovery give up (no internet)
-	snap("server")
-	// Tab order on the server page: server, encryption, port, user name, Test connection.
-	next(srv.Host)
-	s.Key("Tab")
-	next(strconv.Itoa(srv.POP3SPort))
-	next("anna")
-	snap("server-filled")
-	s.Key("Tab")
-	s.Key("space")
-	snap("connected")
-	s.Click(nextX, nextY)
-	snap("backup")
+	snap("pop3-backup")
 	s.Click(saveX, saveY)
-
 	log := s.WaitNotification("Backup finished", 60*time.Second)
 	if !strings.Contains(log, "Anna: 1 new message saved") {
 		t.Errorf("notification:\n%s", log)
 	}
-	snap("overview")
+	snap("pop3-overview")
+
+	s.Click(addAccountX, addAccountY)
+	s.WaitWindow("set up a mail account", 30*time.Second)
+	time.Sleep(time.Second)
+	add("anna@hotmail.com", "Anna IMAP", accounts.IMAP, srv.IMAPSPort, 2)
+	s.Click(saveX, saveY) // IMAP has no backup page: the server page saves
+	waitFor(t, 30*time.Second, func() bool {
+		accts, err := accounts.OpenStore(home).List()
+		return err == nil && len(accts) == 2
+	}, s.AppLog)
+	time.Sleep(3 * time.Second) // the quota reading after saving
+	snap("imap-overview")
+
 	accts, err := accounts.OpenStore(home).List()
-	if err != nil || len(accts) != 1 {
+	if err != nil || len(accts) != 2 {
 		t.Fatalf("stored accounts %v, %v", accts, err)
 	}
-	a := accts[0]
-	if a.Protocol != accounts.POP3 || a.Auth != accounts.AuthOAuth2 || a.OAuthProvider != oauth.NameMicrosoft ||
-		a.Host != srv.Host || a.Port != srv.POP3SPort || a.Username != "anna" || a.Backup == nil {
-		t.Errorf("stored %+v", a)
+	for i, want := range []struct {
+		p    accounts.Protocol
+		port int
+	}{{accounts.POP3, srv.POP3SPort}, {accounts.IMAP, srv.IMAPSPort}} {
+		a := accts[i]
+		if a.Protocol != want.p || a.Auth != accounts.AuthOAuth2 || a.OAuthProvider != oauth.NameMicrosoft ||
+			a.Host != srv.Host || a.Port != want.port || a.Username != "anna" || (a.Backup != nil) != (want.p == accounts.POP3) {
+			t.Errorf("stored %+v", a)
+		}
 	}
-	// The logins were token logins: Dovecot names the SASL mechanism of each.
-	if log := srv.Log(t); !strings.Contains(log, "method=OAUTHBEARER") && !strings.Contains(log, "method=XOAUTH2") ||
-		strings.Contains(log, "method=PLAIN") || strings.Contains(log, "method=LOGIN") {
-		t.Errorf("Dovecot saw no OAuth2 login, or a password login:\n%s", log)
+	// The logins were token logins, over both protocols: Dovecot names the SASL
+	// mechanism of each ("imap-login: Info: Login: user=<anna>, method=OAUTHBEARER, …").
+	dlog := srv.Log(t)
+	for _, proto := range []string{"pop3", "imap"} {
+		re := regexp.MustCompile(proto + `-login: Info: Login: user=<anna>, method=(OAUTHBEARER|XOAUTH2),`)
+		if !re.MatchString(dlog) {
+			t.Errorf("Dovecot saw no OAuth2 login over %s:\n%s", proto, dlog)
+		}
 	}
-	if n := mock.TokenRequests("authorization_code"); n != 1 {
-		t.Errorf("%d code exchanges at the mock, want 1", n)
+	if regexp.MustCompile(`Login: user=<anna>, method=(PLAIN|LOGIN)`).MatchString(dlog) {
+		t.Errorf("Dovecot saw a password login:\n%s", dlog)
 	}
-	files, _ := filepath.Glob(filepath.Join(a.Backup.Dir, "*", "*"))
+	if n := mock.TokenRequests("authorization_code"); n != 2 {
+		t.Errorf("%d code exchanges at the mock, want 2", n)
+	}
+	files, _ := filepath.Glob(filepath.Join(accts[0].Backup.Dir, "*", "*"))
 	var mails int
 	for _, f := range files {
 		if d := filepath.Base(filepath.Dir(f)); d == "new" || d == "cur" {
@@ -171,7 +210,7 @@ func TestWizardOAuth2POP3(t *testing.T) {
 		}
 	}
 	if mails != 1 {
-		t.Errorf("backup folder %s holds %d messages, want 1", a.Backup.Dir, mails)
+		t.Errorf("backup folder %s holds %d messages, want 1", accts[0].Backup.Dir, mails)
 	}
 	s.Stop(15 * time.Second)
 }
