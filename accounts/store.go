@@ -6,21 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/postfach/postfach/accounts/atomicfile"
 	"github.com/postfach/postfach/accounts/filelock"
+	"github.com/postfach/postfach/accounts/oauth"
 )
 
 // ConfigVersion is the newest version of the config file format this build reads.
-// Version 2 added the sign-in method (Account.Auth and the OAuth fields). A file is
-// written with the lowest version that holds its content (Config.version), so a config
-// without OAuth2 accounts stays readable by builds that know only version 1, and one with
-// them makes such a build say "update Postfach" instead of "damaged" (it refuses unknown
-// fields).
+// Version 2 added the sign-in method (Account.Auth and the OAuth fields) and the OAuth2
+// provider overrides (Config.OAuthProviders). A file is written with the lowest version
+// that holds its content (Config.version), so a config without either stays readable by
+// builds that know only version 1, and one with them makes such a build say "update
+// Postfach" instead of "damaged" (it refuses unknown fields).
 const ConfigVersion = 2
 
 // Config file errors. A config that cannot be read is never overwritten: the user's
@@ -34,6 +37,11 @@ var (
 type Config struct {
 	Version  int       `json:"version"`
 	Accounts []Account `json:"accounts"`
+	// OAuthProviders change OAuth2 providers by name (microsoft, microsoft-consumers,
+	// microsoft-organizations, google, or an https issuer URL): client IDs, scopes, or
+	// another authorization server (docs/oauth.md). Postfach never writes them itself;
+	// a distributor or an administrator does, and a rewrite of the file keeps them.
+	OAuthProviders map[string]oauth.Override `json:"oauth_providers,omitempty"`
 }
 
 // Store is the config directory: the config file plus per-account state kept by other
@@ -103,6 +111,14 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptConfig, path, err)
+	}
+	if len(c.OAuthProviders) > 0 && c.Version < 2 {
+		return nil, fmt.Errorf("%w: %s: oauth_providers needs \"version\": 2 (older Postfach builds cannot read it)", ErrCorruptConfig, path)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.OAuthProviders)) {
+		if err := oauth.CheckOverride(name, c.OAuthProviders[name]); err != nil {
+			return nil, fmt.Errorf("%w: %s: oauth_providers %q: %v", ErrCorruptConfig, path, name, err)
+		}
 	}
 	seen := map[string]bool{}
 	for i := range c.Accounts {
@@ -228,8 +244,11 @@ func (s *Store) update(change func(*Config) error) error {
 }
 
 // version returns the lowest file version that holds c: 2 when an account signs in
-// with OAuth2, else 1.
+// with OAuth2 or a provider is overridden, else 1.
 func (c *Config) version() int {
+	if len(c.OAuthProviders) > 0 {
+		return 2
+	}
 	for _, a := range c.Accounts {
 		if a.Auth != "" && a.Auth != AuthPassword {
 			return 2

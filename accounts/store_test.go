@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/oauth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -455,6 +456,11 @@ func badConfigs(t testing.TB) []struct {
 		{"wrong type", mutate(func(_ map[string]any, a []any) { acct(a, 1)["port"] = "993" }), accounts.ErrCorruptConfig},
 		{"bad time", mutate(func(_ map[string]any, a []any) { acct(a, 1)["protocol_chosen_at"] = "yesterday" }), accounts.ErrCorruptConfig},
 
+		{"oauth_providers in version 1", []byte(`{"version":1,"accounts":[],"oauth_providers":{"google":{"client_id":"x"}}}`), accounts.ErrCorruptConfig},
+		{"oauth_providers: unknown provider", []byte(`{"version":2,"accounts":[],"oauth_providers":{"yahoo":{"client_id":"x"}}}`), accounts.ErrCorruptConfig},
+		{"oauth_providers: http endpoint", []byte(`{"version":2,"accounts":[],"oauth_providers":{"microsoft":{"auth_url":"http://a.example/auth","token_url":"https://a.example/token"}}}`), accounts.ErrCorruptConfig},
+		{"oauth_providers: unknown field", []byte(`{"version":2,"accounts":[],"oauth_providers":{"microsoft":{"tenant":"x"}}}`), accounts.ErrCorruptConfig},
+		{"oauth_providers: empty override", []byte(`{"version":2,"accounts":[],"oauth_providers":{"google":{}}}`), accounts.ErrCorruptConfig},
 		{"newer version", []byte(`{"version":3,"accounts":[]}`), accounts.ErrNewerConfig},
 		{"newer version with new fields", mutate(func(c map[string]any, a []any) {
 			c["version"] = 7
@@ -667,5 +673,42 @@ func TestStoreOAuth2Version(t *testing.T) {
 	got, err := s.Get("Home")
 	if err != nil || got.Auth != "" {
 		t.Errorf("password account: %+v %v", got, err)
+	}
+}
+
+// TestStoreKeepsOAuthProviders checks that the provider overrides an administrator wrote
+// into the config survive Postfach's own rewrites, keep the file at version 2 without
+// any OAuth2 account, and read back; and that a refused override names itself.
+func TestStoreKeepsOAuthProviders(t *testing.T) {
+	s := newStore(t)
+	if err := os.MkdirAll(s.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	in := `{"version":2,"accounts":[],"oauth_providers":{` +
+		`"microsoft":{"issuer":"https://login.example.org/tenant/v2.0","client_id":"11111111-2222"},` +
+		`"https://sso.example.org/realms/mail":{"client_id":"postfach"}}}`
+	if err := os.WriteFile(s.Path(), []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, s, goldenAccounts()[0])
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := accounts.ParseConfig(data, s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]oauth.Override{
+		"microsoft":                           {Issuer: "https://login.example.org/tenant/v2.0", ClientID: "11111111-2222"},
+		"https://sso.example.org/realms/mail": {ClientID: "postfach"},
+	}
+	if c.Version != 2 || !reflect.DeepEqual(c.OAuthProviders, want) || len(c.Accounts) != 1 {
+		t.Errorf("after Add: version %d, providers %+v, %d accounts\n%s", c.Version, c.OAuthProviders, len(c.Accounts), data)
+	}
+
+	_, err = accounts.ParseConfig([]byte(`{"version":2,"oauth_providers":{"google":{"issuer":"https://a.example","auth_url":"https://a.example/a","token_url":"https://a.example/t"}}}`), "c.json")
+	if !errors.Is(err, accounts.ErrCorruptConfig) || !strings.Contains(err.Error(), `oauth_providers "google"`) || !strings.Contains(err.Error(), "either issuer") {
+		t.Errorf("refused override: %v", err)
 	}
 }

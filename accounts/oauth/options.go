@@ -29,6 +29,8 @@ type Options struct {
 	LoginHint string
 	// Now is the clock for token expiry; nil means time.Now. Tests move it forward.
 	Now func() time.Time
+	// Overrides change providers by name (Lookup): the config file's "oauth_providers".
+	Overrides map[string]Override
 }
 
 // resolved is Options with the defaults filled in.

@@ -121,22 +121,39 @@ func Google() Provider {
 
 // Lookup returns the provider for a name stored in an account's config: one of the Name…
 // constants, or an https issuer URL, whose discovery document is then fetched
-// ([DiscoverIssuer]). A generic issuer has no built-in client ID: the caller sets it.
+// ([DiscoverIssuer]), changed by opts.Overrides[name] when the config file has one
+// ([Override]). A generic issuer has no built-in client ID: an override or the caller
+// sets it.
 func Lookup(ctx context.Context, name string, opts *Options) (Provider, error) {
-	switch name {
-	case NameMicrosoft:
-		return Microsoft(TenantCommon), nil
-	case NameMicrosoftConsumers:
-		return Microsoft(TenantConsumers), nil
-	case NameMicrosoftOrganizations:
-		return Microsoft(TenantOrganizations), nil
-	case NameGoogle:
-		return Google(), nil
+	var p Provider
+	switch {
+	case name == NameMicrosoft:
+		p = Microsoft(TenantCommon)
+	case name == NameMicrosoftConsumers:
+		p = Microsoft(TenantConsumers)
+	case name == NameMicrosoftOrganizations:
+		p = Microsoft(TenantOrganizations)
+	case name == NameGoogle:
+		p = Google()
+	case strings.HasPrefix(name, "https://"):
+		d, err := DiscoverIssuer(ctx, name, opts)
+		if err != nil {
+			return Provider{}, err
+		}
+		p = d
+	default:
+		return Provider{}, fmt.Errorf("oauth: unknown provider %q (want microsoft, microsoft-consumers, microsoft-organizations, google or an https issuer URL)", name)
 	}
-	if strings.HasPrefix(name, "https://") {
-		return DiscoverIssuer(ctx, name, opts)
+	if opts == nil {
+		return p, nil
 	}
-	return Provider{}, fmt.Errorf("oauth: unknown provider %q (want microsoft, microsoft-consumers, microsoft-organizations, google or an https issuer URL)", name)
+	// An issuer may be written with or without its final slash, here and there.
+	for _, key := range []string{name, p.Name, p.Name + "/"} {
+		if o, ok := opts.Overrides[key]; ok {
+			return applyOverride(ctx, p, o, opts)
+		}
+	}
+	return p, nil
 }
 
 // Configured reports whether the provider has a client ID, i.e. whether its sign-in can

@@ -109,7 +109,11 @@ func (s *TokenSource) refreshLocked(ctx context.Context) (string, error) {
 	s.access, s.expiry = "", time.Time{}
 	rt, err := s.kr.Get(ctx, KeyringKey(s.accountID))
 	if errors.Is(err, secrets.ErrNotFound) {
-		return "", fmt.Errorf("oauth %s: %w: no refresh token stored", s.p.Name, ErrReauthRequired)
+		why := "no refresh token stored"
+		if errors.Is(err, secrets.ErrDamaged) {
+			why = "the stored refresh token is incomplete"
+		}
+		return "", fmt.Errorf("oauth %s: %w: %s", s.p.Name, ErrReauthRequired, why)
 	}
 	if err != nil {
 		return "", fmt.Errorf("oauth %s: %w", s.p.Name, err)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +102,18 @@ func TestTokenSourceReauth(t *testing.T) {
 		kr.Delete(ctx, KeyringKey("acct-1"))
 		if _, err := src.Refresh(ctx); !errors.Is(err, ErrReauthRequired) {
 			t.Fatalf("err = %v, want ErrReauthRequired", err)
+		}
+	})
+	t.Run("damaged in the keyring", func(t *testing.T) {
+		m, p, opts := mockProvider(t, oauthmock.Config{})
+		tok, err := Authorize(ctx, p, m.Browser().Open, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := NewTokenSource(p, "acct-1", &damagedKeyring{}, opts)
+		_, err = src.Refresh(ctx)
+		if !errors.Is(err, ErrReauthRequired) || !strings.Contains(err.Error(), "incomplete") || strings.Contains(err.Error(), tok.RefreshToken) {
+			t.Fatalf("err = %v, want ErrReauthRequired for an incomplete token", err)
 		}
 	})
 	t.Run("forgotten", func(t *testing.T) {
@@ -226,4 +239,12 @@ func TestSystemKeyring(t *testing.T) {
 	if _, err := secrets.Get(ctx, KeyringKey("acct-sys")); !errors.Is(err, secrets.ErrNotFound) {
 		t.Errorf("after Forget: %v", err)
 	}
+}
+
+// damagedKeyring holds a refresh token whose parts no longer fit together, as
+// accounts/secrets reports it.
+type damagedKeyring struct{ memKeyring }
+
+func (*damagedKeyring) Get(context.Context, string) (string, error) {
+	return "", fmt.Errorf("read password: %w: part 2 of 3 is missing (%w)", secrets.ErrDamaged, secrets.ErrNotFound)
 }

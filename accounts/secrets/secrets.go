@@ -1,5 +1,7 @@
-// Package secrets keeps account passwords in the OS keyring (Secret Service on Linux,
-// Keychain on macOS, Credential Manager on Windows) through go-keyring, and nowhere else.
+// Package secrets keeps account passwords and sign-in tokens in the OS keyring (Secret
+// Service on Linux, Keychain on macOS, Credential Manager on Windows) through
+// go-keyring, and nowhere else. Secrets longer than one keyring entry holds are split
+// across several entries (split.go).
 //
 // Every call runs under a timeout: go-keyring has none, and on Linux a locked keyring with
 // a display set blocks until someone answers an unlock prompt — which may never come for a
@@ -35,18 +37,20 @@ var (
 const Hint = "start a keyring service (GNOME Keyring, KDE Wallet with its Secret Service, or " +
 	"KeePassXC with Secret Service integration) and unlock it"
 
-// Set stores the password for an account.
+// Set stores the password (or another secret, such as a refresh token) for an account,
+// replacing what was stored. A secret longer than one keyring entry holds is split
+// across several (split.go); a failed save leaves the old secret readable.
 func Set(ctx context.Context, accountID, password string) error {
-	_, err := call(ctx, func() (string, error) { return "", keyring.Set(Service, accountID, password) })
-	if err != nil {
+	if err := setSplit(ctx, system{}, accountID, password); err != nil {
 		return fmt.Errorf("save password: %w", err)
 	}
 	return nil
 }
 
-// Get returns the password for an account.
+// Get returns the password for an account. A secret stored in parts that do not fit
+// together any more is ErrDamaged (which matches ErrNotFound too), never a wrong one.
 func Get(ctx context.Context, accountID string) (string, error) {
-	pw, err := call(ctx, func() (string, error) { return keyring.Get(Service, accountID) })
+	pw, err := getSplit(ctx, system{}, accountID)
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
 	}
@@ -55,8 +59,7 @@ func Get(ctx context.Context, accountID string) (string, error) {
 
 // Delete removes the password for an account. Deleting a missing entry is not an error.
 func Delete(ctx context.Context, accountID string) error {
-	_, err := call(ctx, func() (string, error) { return "", keyring.Delete(Service, accountID) })
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err := deleteSplit(ctx, system{}, accountID); err != nil {
 		return fmt.Errorf("delete password: %w", err)
 	}
 	return nil

@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,5 +146,60 @@ func TestOAuth2EndToEnd(t *testing.T) {
 	}
 	if r := runCLI(t, env, "", "quota", "Cloud"); r.code != ExitOK {
 		t.Fatalf("quota after signing in again: %+v", r)
+	}
+}
+
+// TestOAuth2ConfigOverride checks that the CLI honours the config file's
+// oauth_providers: with "microsoft" pointed at the mock's issuer and client ID,
+// "account add --oauth-provider microsoft" signs in there and the account logs in to
+// Dovecot's oauth2 passdb; a broken override is refused with the file and key named.
+func TestOAuth2ConfigOverride(t *testing.T) {
+	mock := oauthmock.Start(t, oauthmock.Config{})
+	srv := dovecottest.StartOAuth2(t, dovecottest.OAuth2{IntrospectionURL: mock.IntrospectionURL(), CACertPEM: mock.CertPEM()})
+	srv.AddUser(t, "alice", "unused-password", 0)
+	env := newEnv(t)
+	env.Roots = srv.CertPool
+	env.OAuth = &oauth.Options{HTTPClient: mock.HTTPClient()}
+	env.Browser = mock.Browser().Open
+	write := func(providers string) {
+		t.Helper()
+		if err := os.MkdirAll(env.Store.Dir(), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(env.Store.Path())
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		c := map[string]any{"version": 2, "accounts": []any{}}
+		if len(data) > 0 {
+			if err := json.Unmarshal(data, &c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c["oauth_providers"] = json.RawMessage(providers)
+		out, _ := json.Marshal(c)
+		if err := os.WriteFile(env.Store.Path(), out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(fmt.Sprintf(`{"microsoft":{"issuer":%q,"client_id":%q}}`, mock.URL, mock.ClientID()))
+	r := runCLI(t, env, "", "account", "add", "--name", "Outlook", "--email", "alice@outlook.com", "--protocol", "imap",
+		"--host", srv.Host, "--port", strconv.Itoa(srv.IMAPSPort), "--username", "alice",
+		"--auth", "oauth2", "--oauth-provider", "microsoft")
+	if r.code != ExitOK || !strings.Contains(r.stderr, mock.URL+"/authorize?") {
+		t.Fatalf("add with the overridden Microsoft: %+v", r)
+	}
+	if r := runCLI(t, env, "", "test", "Outlook"); r.code != ExitOK {
+		t.Fatalf("test: %+v", r)
+	}
+	a, err := env.Store.Get("Outlook")
+	if err != nil || a.OAuthProvider != oauth.NameMicrosoft || a.OAuthClientID != "" {
+		t.Errorf("stored %+v, %v", a, err)
+	}
+
+	write(`{"microsoft":{"auth_url":"https://127.0.0.1/authorize"}}`)
+	if r := runCLI(t, env, "", "account", "list"); r.code != ExitFail || !strings.Contains(r.stderr, `oauth_providers "microsoft"`) ||
+		!strings.Contains(r.stderr, "token_url") {
+		t.Errorf("broken override: %+v", r)
 	}
 }

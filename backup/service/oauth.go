@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,12 +13,17 @@ import (
 )
 
 // Provider returns the OAuth2 provider of an account's connection settings: the
-// built-in Microsoft or Google entry, or the discovery document of an issuer URL, with
-// the account's own client ID when it has one. A provider without a client ID fails
-// with oauth.ErrNotConfigured, so a face can say "not available in this build" before
-// a browser opens.
+// built-in Microsoft or Google entry, or the discovery document of an issuer URL,
+// changed by the config file's oauth_providers (another issuer or endpoints, scopes, a
+// client ID; docs/oauth.md), with the account's own client ID when it has one. A
+// provider without a client ID fails with oauth.ErrNotConfigured, so a face can say
+// "not available in this build" before a browser opens.
 func (s *Service) Provider(ctx context.Context, c accounts.Connection) (oauth.Provider, error) {
-	p, err := oauth.Lookup(ctx, c.OAuthProvider, s.oauth)
+	cfg, err := s.store.Load()
+	if err != nil {
+		return oauth.Provider{}, err
+	}
+	p, err := oauth.Lookup(ctx, c.OAuthProvider, s.oauthOptions(cfg))
 	if err != nil {
 		return oauth.Provider{}, err
 	}
@@ -28,6 +34,17 @@ func (s *Service) Provider(ctx context.Context, c accounts.Connection) (oauth.Pr
 		return p, fmt.Errorf("oauth %s: %w", p.Name, oauth.ErrNotConfigured)
 	}
 	return p, nil
+}
+
+// oauthOptions are the service's OAuth2 options with the config file's provider
+// overrides.
+func (s *Service) oauthOptions(cfg *accounts.Config) *oauth.Options {
+	var o oauth.Options
+	if s.oauth != nil {
+		o = *s.oauth
+	}
+	o.Overrides = cfg.OAuthProviders
+	return &o
 }
 
 // SignIn runs the OAuth2 sign-in for an account being added or signed in again: browser
@@ -115,15 +132,23 @@ func (s *Service) credential(ctx context.Context, a accounts.Account) (connect.C
 	return connect.Password(pw), nil
 }
 
-// tokenKey is what a cached token source depends on: another provider or client ID
-// needs another source.
-type tokenKey struct{ id, provider, clientID string }
+// tokenKey is what a cached token source depends on: another provider, client ID or
+// override in the config file needs another source.
+type tokenKey struct{ id, provider, clientID, overrides string }
 
 // tokens returns the account's token source. Sources are kept for the service's
 // lifetime, so an access token serves every session until shortly before it expires
 // and an issuer's discovery document is read once.
 func (s *Service) tokens(ctx context.Context, a accounts.Account) (*oauth.TokenSource, error) {
-	key := tokenKey{a.ID, a.OAuthProvider, a.OAuthClientID}
+	cfg, err := s.store.Load()
+	if err != nil {
+		return nil, err
+	}
+	overrides, err := json.Marshal(cfg.OAuthProviders) // map keys sorted: a stable key
+	if err != nil {
+		return nil, fmt.Errorf("encode oauth_providers: %w", err)
+	}
+	key := tokenKey{a.ID, a.OAuthProvider, a.OAuthClientID, string(overrides)}
 	s.mu.Lock()
 	src := s.sources[key]
 	s.mu.Unlock()
@@ -139,6 +164,11 @@ func (s *Service) tokens(ctx context.Context, a accounts.Account) (*oauth.TokenS
 	defer s.mu.Unlock()
 	if old := s.sources[key]; old != nil {
 		return old, nil
+	}
+	for k := range s.sources {
+		if k.id == a.ID { // settings changed: the old source is not used again
+			delete(s.sources, k)
+		}
 	}
 	s.sources[key] = src
 	return src, nil

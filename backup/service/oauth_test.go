@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,4 +197,80 @@ func TestOAuth2Dovecot(t *testing.T) {
 // message returns a small distinct RFC 5322 message.
 func message(n int) []byte {
 	return fmt.Appendf(nil, "From: bob@example.test\r\nTo: alice@example.test\r\nSubject: %d\r\nMessage-ID: <%d@example.test>\r\n\r\nBody %d\r\n", n, n, n)
+}
+
+// TestOAuth2ConfigOverride checks that the config file's oauth_providers reach every
+// use of a provider: with "microsoft" pointed at the mock's issuer and client ID, an
+// Outlook.com account signs in there, is added, and its token source hands out the mock's tokens;
+// a changed override is used without a restart; an invalid one is refused with the
+// file's name.
+func TestOAuth2ConfigOverride(t *testing.T) {
+	mock := oauthmock.Start(t, oauthmock.Config{})
+	s := oauthService(t, mock, nil)
+	ctx := context.Background()
+	write := func(providers string) {
+		t.Helper()
+		if err := os.WriteFile(s.store.Path(), []byte(`{"version":2,"accounts":[],"oauth_providers":`+providers+`}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(s.store.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write(fmt.Sprintf(`{"microsoft":{"issuer":%q,"client_id":%q}}`, mock.URL, mock.ClientID()))
+	a := accounts.Account{Name: "Outlook", Email: "anna@outlook.com", Protocol: accounts.IMAP, Host: "outlook.office365.com",
+		Port: 993, Username: "anna@outlook.com", Auth: accounts.AuthOAuth2, OAuthProvider: oauth.NameMicrosoft}
+	p, err := s.Provider(ctx, a.Connection())
+	if err != nil || p.TokenURL != mock.URL+"/token" || p.DisplayName != "Microsoft" {
+		t.Fatalf("provider = %+v, %v", p, err)
+	}
+	tok, err := s.SignIn(ctx, a, mock.Browser().Open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.AddOAuth2(ctx, a, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := s.tokens(ctx, added)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Do(ctx, func(tok string) error {
+		if !mock.Active(tok) {
+			return errors.New("the access token is not the mock's")
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("token use: %v", err)
+	}
+
+	// Another client ID in the file: a new token source, so the next sign-in uses it.
+	if err := s.store.Update(added, false); err != nil { // rewrites the file: keeps the overrides
+		t.Fatal(err)
+	}
+	c, err := s.store.Load()
+	if err != nil || c.OAuthProviders[oauth.NameMicrosoft].Issuer != mock.URL {
+		t.Fatalf("overrides after a rewrite: %+v, %v", c, err)
+	}
+	data, err := os.ReadFile(s.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), mock.ClientID(), "other-client", 1)
+	if err := os.WriteFile(s.store.Path(), []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src2, err := s.tokens(ctx, added)
+	if err != nil || src2 == src {
+		t.Fatalf("changed override: same source %v, %v", src2 == src, err)
+	}
+	if p, err := s.Provider(ctx, a.Connection()); err != nil || p.ClientID != "other-client" {
+		t.Errorf("changed override: %+v, %v", p, err)
+	}
+
+	write(`{"microsoft":{"auth_url":"http://127.0.0.1/authorize","token_url":"https://127.0.0.1/token"}}`)
+	if _, err := s.Provider(ctx, a.Connection()); !errors.Is(err, accounts.ErrCorruptConfig) || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("invalid override: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,17 @@ func TestSecretService(t *testing.T) {
 	}
 	if pw, err := secrets.Get(ctx, id); err != nil || pw != "pä$$ wörd" {
 		t.Fatalf("Get = %q, %v", pw, err)
+	}
+	// A long refresh token is stored in parts (the format is the same on every system)
+	// and replaced whole by a shorter one.
+	for _, n := range []int{6000, 3000} {
+		tok := strings.Repeat("0.AXoA-refresh-token_", n/21+1)[:n]
+		if err := secrets.Set(ctx, id, tok); err != nil {
+			t.Fatalf("Set of %d bytes: %v", n, err)
+		}
+		if got, err := secrets.Get(ctx, id); err != nil || got != tok {
+			t.Fatalf("Get after Set of %d bytes = %d bytes, %v", n, len(got), err)
+		}
 	}
 	if err := secrets.Delete(ctx, id); err != nil {
 		t.Fatal(err)

@@ -87,3 +87,30 @@ func get(ctx context.Context, c *http.Client, u string) (*http.Response, error) 
 	}
 	return resp, nil
 }
+
+// FollowSignIn does with a sign-in URL at the mock what the user's browser does when
+// the user approves: it requests the URL and then the loopback redirect the mock
+// answers with. A test binary standing in for the system browser (a link named
+// xdg-open on the app's PATH) calls it with a client that trusts the mock through
+// SSL_CERT_FILE, as the app does.
+func FollowSignIn(ctx context.Context, client *http.Client, authURL string) error {
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := get(ctx, &c, authURL)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || loc == "" {
+		return fmt.Errorf("oauthmock browser: authorization endpoint answered %s", resp.Status)
+	}
+	if resp, err = get(ctx, &c, loc); err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("oauthmock browser: the loopback listener answered %s", resp.Status)
+	}
+	return nil
+}
