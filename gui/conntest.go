@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/oauth"
 )
 
@@ -35,7 +36,7 @@ type connTest struct {
 	// onFix handles a way-forward button; the problem is the one shown.
 	onFix func(f fix, p problem)
 	// notes are provider hints from discovery, shown with a failed login.
-	notes []string
+	notes []discover.Note
 
 	passed   bool
 	report   *ConnReport

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/oauth"
 	"github.com/postfach/postfach/backup"
 )
@@ -123,8 +124,9 @@ type Candidate struct {
 	NeedsConfirmation bool
 	ConfirmCodes      []string
 	ConfirmReason     string
-	// Notes are provider hints in English, e.g. "needs an app password".
-	Notes []string
+	// Notes are provider hints from discovery, e.g. "needs an app password"; noteText
+	// words them in the app's language.
+	Notes []discover.Note
 	// SignIn is set when the provider signs in through its own page (OAuth2), e.g. a
 	// custom domain whose mail Microsoft 365 handles.
 	SignIn *SignInOffer

@@ -2,12 +2,12 @@ package gui
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
 )
@@ -49,7 +49,7 @@ func (p problem) summary() string {
 // (backup.KindOf), never on its text; a failure read back from the run history
 // (backup.Result.Failure) carries its stored kind. Every kind has a case: a test fails
 // when one is missing.
-func explain(err error, acct accounts.Account, notes []string) problem {
+func explain(err error, acct accounts.Account, notes []discover.Note) problem {
 	data := map[string]any{
 		"Host": acct.Host, "Port": acct.Port, "User": acct.Username,
 		"Protocol": protocolName(acct.Protocol), "Dir": "",
@@ -241,34 +241,22 @@ func explain(err error, acct accounts.Account, notes []string) problem {
 	return p
 }
 
-// passwordHints are the ways out of a refused or missing password.
-func passwordHints(acct accounts.Account, notes []string) []string {
-	hints := append(providerNotes(acct.Email), notes...)
+// passwordHints are the ways out of a refused or missing password: the provider's hints
+// from the wizard's discovery, else those the built-in provider table has for the
+// account's address (no network), then the general ones.
+func passwordHints(acct accounts.Account, notes []discover.Note) []string {
+	if len(notes) == 0 {
+		notes = discover.ProviderNotes(acct.Email, string(acct.Protocol))
+	}
+	var hints []string
+	for _, n := range notes {
+		hints = append(hints, noteText(n))
+	}
 	return append(hints,
 		lang.L("Check the password; capital and small letters count."),
 		lang.L("The user name is usually the full e-mail address; some providers use a customer number instead."),
 		lang.L("Many providers want a separate password for mail programs (an “app password”)."),
 	)
-}
-
-// providerNotes are hints for providers whose login rules trip people up.
-func providerNotes(email string) []string {
-	_, domain, _ := strings.Cut(strings.ToLower(email), "@")
-	switch domain {
-	case "gmail.com", "googlemail.com":
-		return []string{lang.L("Gmail: mail programs need an app password (Google account → Security → App passwords); your normal password does not work.")}
-	case "t-online.de", "magenta.de":
-		return []string{lang.L("Telekom: mail programs need the separate “E-Mail-Passwort” from the Telekom customer centre, not your login password.")}
-	case "outlook.com", "hotmail.com", "hotmail.de", "live.com", "live.de", "msn.com":
-		return []string{lang.L("Microsoft: use an app password, and check that POP and IMAP are enabled in the Outlook.com settings.")}
-	case "gmx.de", "gmx.net", "gmx.at", "gmx.ch", "web.de":
-		return []string{lang.L("GMX and WEB.DE: first allow “POP3/IMAP access” in the settings of the web mailer.")}
-	case "icloud.com", "me.com", "mac.com":
-		return []string{lang.L("iCloud: mail programs need an app-specific password from your Apple account.")}
-	case "yahoo.com", "yahoo.de":
-		return []string{lang.L("Yahoo: mail programs need an app password from the account security settings.")}
-	}
-	return nil
 }
 
 // isTemporary reports failures that fix themselves (network, busy server): the scheduler

@@ -3,8 +3,10 @@ package gui
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/backup"
 )
@@ -47,5 +49,48 @@ func TestExplainUsesKindNotText(t *testing.T) {
 	}
 	if !isTemporary(fmt.Errorf("dial: %w", mailerr.ErrUnreachable)) || isTemporary(mailerr.ErrAuthFailed) {
 		t.Error("isTemporary")
+	}
+}
+
+// TestEveryNoteWorded fails when a provider hint from discovery has no wording of its
+// own: noteText must cover every discover.NoteCode, in English and in German, and keep
+// the provider's words and link.
+func TestEveryNoteWorded(t *testing.T) {
+	const fallback = "core's English fallback"
+	word := func() map[discover.NoteCode]string {
+		out := map[discover.NoteCode]string{}
+		for _, c := range discover.NoteCodes {
+			out[c] = noteText(discover.Note{Code: c, Text: fallback, Detail: "DETAIL", Link: "https://example.org/help"})
+		}
+		return out
+	}
+	setLang(t, "en_US.UTF-8")
+	en := word()
+	setLang(t, "de_DE.UTF-8")
+	de := word()
+	for _, c := range discover.NoteCodes {
+		if strings.Contains(en[c], fallback) || !strings.HasSuffix(en[c], " (https://example.org/help)") {
+			t.Errorf("%s: English %q", c, en[c])
+		}
+		if de[c] == en[c] {
+			t.Errorf("%s: no German text (%q)", c, de[c])
+		}
+	}
+	for _, c := range []discover.NoteCode{discover.NoteEnable, discover.NoteHelp, discover.NoteAuthOnly} {
+		if !strings.Contains(de[c], "DETAIL") {
+			t.Errorf("%s: the provider's words are missing in %q", c, de[c])
+		}
+	}
+}
+
+// TestPasswordHintsFromProviderTable: a refused login of an account set up long ago still
+// gets its provider's hints (from the built-in table), in the app's language.
+func TestPasswordHintsFromProviderTable(t *testing.T) {
+	setLang(t, "de_DE.UTF-8")
+	a := pop3Account("p1")
+	a.Email = "anna@outlook.de"
+	hints := passwordHints(a, nil)
+	if len(hints) < 2 || !strings.Contains(hints[0], "Mit Microsoft anmelden") || !strings.Contains(hints[1], "POP") {
+		t.Errorf("hints for outlook.de: %q", hints)
 	}
 }

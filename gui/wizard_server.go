@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/oauth"
 )
 
@@ -141,7 +142,11 @@ func (s *serverStep) prefill() {
 		w.address.signIn.adopt(email, c.SignIn)
 		s.test.notes = c.Notes
 		if len(c.Notes) > 0 {
-			s.notes.SetText(strings.Join(c.Notes, "\n"))
+			texts := make([]string, len(c.Notes))
+			for i, n := range c.Notes {
+				texts[i] = noteText(n)
+			}
+			s.notes.SetText(strings.Join(texts, "\n"))
 			s.notes.Show()
 		}
 	} else {
@@ -271,6 +276,51 @@ func sourceText(c Candidate) string {
 }
 
 // confirmText says why a discovered server must be confirmed.
+// noteText words a provider hint from discovery in the app's language: a case for every
+// discover.NoteCode (the tests walk discover.NoteCodes), the core's English text only for a
+// code this face does not know.
+func noteText(n discover.Note) string {
+	var s string
+	switch n.Code {
+	case discover.NoteTelekomPassword:
+		s = lang.L("Telekom needs the separate “E-Mail-Passwort” for mail programs, which you set in the Telekom E-Mail Center; your Telekom login password does not work here.")
+	case discover.NoteGMXAccess:
+		s = lang.L("If GMX refuses the connection, switch on “POP3 und IMAP Zugriff erlauben” in the GMX web mail settings (POP3 & IMAP).")
+	case discover.NoteGMXComAccess:
+		s = lang.L("If GMX refuses the connection, allow POP3 and IMAP access in the GMX web mail settings.")
+	case discover.NoteWebDEAccess:
+		s = lang.L("WEB.DE only lets mail programs in after you switch on “POP3/IMAP Abruf” in the WEB.DE web mail settings.")
+	case discover.NoteGmailPOP:
+		s = lang.L("POP must first be switched on in Gmail's settings (See all settings → Forwarding and POP/IMAP).")
+	case discover.NoteGoogleSignIn:
+		s = lang.L("Google does not accept your normal password here: sign in with Google, or use an app password created in your Google account's security settings (it needs two-step verification).")
+	case discover.NoteOutlookPOP:
+		s = lang.L("POP must first be switched on in Outlook.com's settings (Mail → Forwarding and IMAP → “Let devices and apps use POP”).")
+	case discover.NoteMicrosoftOAuth2:
+		s = lang.L("Microsoft accepts only “Sign in with Microsoft” for IMAP and POP; passwords and app passwords are refused.")
+	case discover.NoteYahooAppPassword:
+		s = lang.L("Yahoo does not accept your normal password here: use an app password created in your Yahoo account's security settings (it needs two-step verification).")
+	case discover.NoteICloudAppPassword:
+		s = lang.L("iCloud Mail needs an app-specific password created at account.apple.com, not your Apple Account password.")
+	case discover.NoteICloudUsername:
+		s = lang.L("The user name is the part of your iCloud Mail address before the @. If it is refused, try the full address.")
+	case discover.NoteICloudNoPOP3:
+		s = lang.L("iCloud Mail does not offer POP3.")
+	case discover.NoteEnable:
+		s = lang.L("To let mail programs in, your provider says: {{.Text}}", map[string]any{"Text": n.Detail})
+	case discover.NoteHelp:
+		s = lang.L("Your provider's help: {{.Text}}", map[string]any{"Text": n.Detail})
+	case discover.NoteAuthOnly:
+		s = lang.L("Your provider names only these sign-in methods for this server, so a password may not work: {{.Methods}}", map[string]any{"Methods": n.Detail})
+	default:
+		return n.String()
+	}
+	if n.Link != "" {
+		s += " (" + n.Link + ")"
+	}
+	return s
+}
+
 func confirmText(c Candidate) string {
 	var out []string
 	for _, code := range c.ConfirmCodes {

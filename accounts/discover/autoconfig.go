@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ var (
 type autoconfig struct {
 	Provider string             `json:"provider,omitempty"`
 	Servers  []autoconfigServer `json:"servers"`
-	Notes    []string           `json:"notes,omitempty"`
+	Notes    []Note             `json:"notes,omitempty"`
 	// Warnings say what was dropped and why; the discovery log shows them.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -201,13 +202,13 @@ func convertProvider(p xmlProvider) *autoconfig {
 	}
 	for _, e := range p.Enable {
 		if text := pickText(e.Instruction); text != "" {
-			a.addNote("To allow mail programs: "+text, httpsLink(e.VisitURL))
+			a.addNote(Note{Code: NoteEnable, Text: "To allow mail programs: " + text, Detail: text, Link: httpsLink(e.VisitURL)})
 		}
 	}
 	for _, d := range p.Documentation {
 		// A help page's title ("Generic settings page") is useless without its link.
 		if text, link := pickText(d.Descr), httpsLink(d.URL); text != "" && link != "" {
-			a.addNote("Provider's help: "+text, link)
+			a.addNote(Note{Code: NoteHelp, Text: "Provider's help: " + text, Detail: text, Link: link})
 		}
 	}
 	return a
@@ -300,15 +301,11 @@ func pickText(texts []xmlText) string {
 	return cleanText(texts[best].Text, 300)
 }
 
-// addNote adds a hint with its link, if any.
-func (a *autoconfig) addNote(text, link string) {
-	if len(a.Notes) >= maxNotes {
-		return
+// addNote adds a hint, up to maxNotes.
+func (a *autoconfig) addNote(n Note) {
+	if len(a.Notes) < maxNotes {
+		a.Notes = append(a.Notes, n)
 	}
-	if link != "" {
-		text += " (" + link + ")"
-	}
-	a.Notes = append(a.Notes, text)
 }
 
 // httpsLink returns link if it is a short https URL with a valid host, else "": a note never
@@ -335,11 +332,13 @@ func (a *autoconfig) candidates(addr emailAddress, source, detail string) (fs []
 		c := Candidate{
 			Protocol: s.Protocol, Host: host, Port: s.Port, Security: s.Security,
 			Username: addr.expand(s.Username), Source: source, Detail: detail,
-			Provider: a.Provider, Auth: s.Auth, Notes: append([]string(nil), a.Notes...),
+			Provider: a.Provider, Auth: s.Auth, Notes: slices.Clone(a.Notes),
 			Authentication: auth, OAuthProvider: oauthProvider(host, auth),
 		}
 		if len(s.Auth) > 0 && !strings.Contains(strings.ToLower(strings.Join(s.Auth, " ")), "password") {
-			c.Notes = append(c.Notes, "The provider names only "+strings.Join(s.Auth, ", ")+" sign-in for this server; a password may not work.")
+			methods := strings.Join(s.Auth, ", ")
+			c.Notes = append(c.Notes, Note{Code: NoteAuthOnly, Detail: methods,
+				Text: "The provider names only " + methods + " sign-in for this server; a password may not work."})
 		}
 		fs = append(fs, found{Candidate: c, seq: i})
 	}

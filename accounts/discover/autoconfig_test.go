@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,7 +226,7 @@ func FuzzParseAutoconfig(f *testing.F) {
 			if !accounts.ValidHostname(c.Host) {
 				t.Fatalf("candidate host %q", c.Host)
 			}
-			if strings.ContainsFunc(c.Username+c.Provider+strings.Join(c.Notes, ""), isControl) {
+			if strings.ContainsFunc(c.Username+c.Provider+fmt.Sprint(c.Notes), isControl) {
 				t.Fatalf("control character in %q / %q / %q", c.Username, c.Provider, c.Notes)
 			}
 		}

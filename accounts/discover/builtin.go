@@ -31,7 +31,7 @@ type provider struct {
 	// whose MX points there is hosted by this provider (source 4).
 	MXDomains []string
 	Servers   []builtinServer
-	Notes     []string // for every server
+	Notes     []Note // for every server
 	// Auth is how users sign in (AuthPassword when empty), OAuthProvider the accounts/oauth
 	// provider for OAuth2 when Postfach has one.
 	Auth, OAuthProvider string
@@ -43,13 +43,8 @@ type builtinServer struct {
 	Port           int
 	Security       string
 	Username       string // template with the autoconfig placeholders
-	Notes          []string
+	Notes          []Note
 }
-
-// Hints shared by several providers.
-const (
-	noteAppPassword = "Use an app password created in your account's security settings, not your normal password (it needs two-step verification)."
-)
 
 // providers is the built-in table. Order matters only for readability.
 var providers = []provider{
@@ -61,7 +56,7 @@ var providers = []provider{
 			imapTLS("secureimap.t-online.de", "%EMAILADDRESS%"),
 			pop3TLS("securepop.t-online.de", "%EMAILADDRESS%"),
 		},
-		Notes: []string{"Telekom needs the separate E-Mail-Passwort for mail programs, which you set in the Telekom E-Mail Center; your Telekom login password does not work here."},
+		Notes: []Note{{Code: NoteTelekomPassword, Text: "Telekom needs the separate E-Mail-Passwort for mail programs, which you set in the Telekom E-Mail Center; your Telekom login password does not work here."}},
 	},
 	{
 		Name: "GMX",
@@ -74,7 +69,7 @@ var providers = []provider{
 			imapTLS("imap.gmx.net", "%EMAILADDRESS%"),
 			pop3TLS("pop.gmx.net", "%EMAILADDRESS%"),
 		},
-		Notes: []string{`If GMX refuses the connection, switch on "POP3 und IMAP Zugriff erlauben" in the GMX web mail settings (POP3 & IMAP).`},
+		Notes: []Note{{Code: NoteGMXAccess, Text: `If GMX refuses the connection, switch on "POP3 und IMAP Zugriff erlauben" in the GMX web mail settings (POP3 & IMAP).`}},
 	},
 	{
 		Name: "GMX.com",
@@ -88,7 +83,7 @@ var providers = []provider{
 			imapTLS("imap.gmx.com", "%EMAILADDRESS%"),
 			pop3TLS("pop.gmx.com", "%EMAILADDRESS%"),
 		},
-		Notes: []string{"If GMX refuses the connection, allow POP3 and IMAP access in the GMX web mail settings."},
+		Notes: []Note{{Code: NoteGMXComAccess, Text: "If GMX refuses the connection, allow POP3 and IMAP access in the GMX web mail settings."}},
 	},
 	{
 		Name:      "WEB.DE",
@@ -101,7 +96,7 @@ var providers = []provider{
 			imapTLS("imap.web.de", "%EMAILADDRESS%"),
 			pop3TLS("pop3.web.de", "%EMAILADDRESS%"),
 		},
-		Notes: []string{`WEB.DE only lets mail programs in after you switch on "POP3/IMAP Abruf" in the WEB.DE web mail settings.`},
+		Notes: []Note{{Code: NoteWebDEAccess, Text: `WEB.DE only lets mail programs in after you switch on "POP3/IMAP Abruf" in the WEB.DE web mail settings.`}},
 	},
 	{
 		// Customers' own domains are found by their MX (mx00.ionos.de, and
@@ -173,10 +168,10 @@ var providers = []provider{
 		Servers: []builtinServer{
 			imapTLS("imap.gmail.com", "%EMAILADDRESS%"),
 			withNotes(pop3TLS("pop.gmail.com", "%EMAILADDRESS%"),
-				"POP must be switched on first in Gmail's settings (See all settings > Forwarding and POP/IMAP)."),
+				Note{Code: NoteGmailPOP, Text: "POP must be switched on first in Gmail's settings (See all settings > Forwarding and POP/IMAP)."}),
 		},
-		Notes: []string{"Google does not accept your normal password here: sign in with Google, or " +
-			"use an app password created in your account's security settings (it needs two-step verification)."},
+		Notes: []Note{{Code: NoteGoogleSignIn, Text: "Google does not accept your normal password here: sign in with Google, or " +
+			"use an app password created in your account's security settings (it needs two-step verification)."}},
 		Auth:          AuthPasswordOrOAuth2,
 		OAuthProvider: "google",
 	},
@@ -207,9 +202,9 @@ var providers = []provider{
 		Servers: []builtinServer{
 			imapTLS("outlook.office365.com", "%EMAILADDRESS%"),
 			withNotes(pop3TLS("outlook.office365.com", "%EMAILADDRESS%"),
-				`POP must be switched on first in Outlook.com's settings (Mail > Forwarding and IMAP > "Let devices and apps use POP").`),
+				Note{Code: NoteOutlookPOP, Text: `POP must be switched on first in Outlook.com's settings (Mail > Forwarding and IMAP > "Let devices and apps use POP").`}),
 		},
-		Notes: []string{"Microsoft accepts only \"Sign in with Microsoft\" (OAuth2) for IMAP and POP; passwords and app passwords are refused."},
+		Notes: []Note{{Code: NoteMicrosoftOAuth2, Text: "Microsoft accepts only \"Sign in with Microsoft\" (OAuth2) for IMAP and POP; passwords and app passwords are refused."}},
 		// ISPDB lists only OAuth2 for these servers.
 		Auth:          AuthOAuth2,
 		OAuthProvider: "microsoft",
@@ -229,7 +224,7 @@ var providers = []provider{
 			imapTLS("imap.mail.yahoo.com", "%EMAILADDRESS%"),
 			pop3TLS("pop.mail.yahoo.com", "%EMAILADDRESS%"),
 		},
-		Notes: []string{"Yahoo does not accept your normal password here. " + noteAppPassword},
+		Notes: []Note{{Code: NoteYahooAppPassword, Text: "Yahoo does not accept your normal password here. Use an app password created in your account's security settings, not your normal password (it needs two-step verification)."}},
 		Auth:  AuthPasswordOrOAuth2,
 	},
 	{
@@ -240,10 +235,10 @@ var providers = []provider{
 			// Apple documents the name part of the iCloud address as the user name.
 			imapTLS("imap.mail.me.com", "%EMAILLOCALPART%"),
 		},
-		Notes: []string{
-			"iCloud Mail needs an app-specific password created at account.apple.com, not your Apple Account password.",
-			"The user name is the part of your iCloud Mail address before the @ (for a custom domain: of your iCloud Mail address). If it is refused, try the full address.",
-			"iCloud Mail does not offer POP3.",
+		Notes: []Note{
+			{Code: NoteICloudAppPassword, Text: "iCloud Mail needs an app-specific password created at account.apple.com, not your Apple Account password."},
+			{Code: NoteICloudUsername, Text: "The user name is the part of your iCloud Mail address before the @ (for a custom domain: of your iCloud Mail address). If it is refused, try the full address."},
+			{Code: NoteICloudNoPOP3, Text: "iCloud Mail does not offer POP3."},
 		},
 	},
 }
@@ -256,9 +251,31 @@ func pop3TLS(host, user string) builtinServer {
 	return builtinServer{Protocol: ProtocolPOP3, Host: host, Port: 995, Security: SecurityTLS, Username: user}
 }
 
-func withNotes(s builtinServer, notes ...string) builtinServer {
+func withNotes(s builtinServer, notes ...Note) builtinServer {
 	s.Notes = append(s.Notes, notes...)
 	return s
+}
+
+// ProviderNotes returns the built-in hints for the provider of address and for its server
+// of protocol (ProtocolIMAP or ProtocolPOP3), found by the address's domain without any
+// network: what the app shows when the login of an account set up long ago is refused.
+// An address at a domain the table does not know has none.
+func ProviderNotes(address, protocol string) []Note {
+	addr, err := parseAddress(address)
+	if err != nil {
+		return nil
+	}
+	p := providerByDomain(addr.domain)
+	if p == nil {
+		return nil
+	}
+	notes := slices.Clone(p.Notes)
+	for _, s := range p.Servers {
+		if s.Protocol == protocol {
+			notes = append(notes, s.Notes...)
+		}
+	}
+	return notes
 }
 
 // providerByDomain returns the entry that hands out addresses at domain, or nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -99,7 +100,7 @@ func TestDiscoverBuiltin(t *testing.T) {
 			if !ok || c.Host != tc.imapHost || c.Port != 993 || c.Security != SecurityTLS || c.NeedsConfirmation || c.Username != tc.user {
 				t.Errorf("Best(imap) = %+v", c)
 			}
-			if tc.note != "" && !strings.Contains(strings.Join(c.Notes, " "), tc.note) {
+			if tc.note != "" && !strings.Contains(fmt.Sprint(c.Notes), tc.note) {
 				t.Errorf("notes %q lack %q", c.Notes, tc.note)
 			}
 			p, ok := res.Best(ProtocolPOP3)

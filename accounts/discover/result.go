@@ -63,8 +63,8 @@ type Candidate struct {
 	// Postfach knows it, as the accounts/oauth package names providers ("microsoft",
 	// "google"); empty otherwise.
 	OAuthProvider string `json:"oauth_provider,omitempty"`
-	// Notes are the provider's hints in English (app passwords, settings to switch on).
-	Notes []string `json:"notes,omitempty"`
+	// Notes are the provider's hints (app passwords, settings to switch on).
+	Notes []Note `json:"notes,omitempty"`
 	// AlsoFoundBy names the other sources that suggested the same protocol, host and port.
 	AlsoFoundBy []string `json:"also_found_by,omitempty"`
 	// Rank is the position in Result.Candidates, starting at 1.
@@ -113,4 +113,59 @@ func (e LogEntry) MarshalJSON() ([]byte, error) {
 // failed returns a log entry for a failed question, keeping the error for notFound.
 func failed(source, target string, d time.Duration, result string, err error) LogEntry {
 	return LogEntry{Source: source, Target: target, Duration: d, Result: result, Err: err.Error(), err: err}
+}
+
+// Note is one hint about a provider. Code says which hint it is, so that each face words
+// it in the user's language; Text is the same hint in English, which the command line
+// prints. Detail carries the provider's own words or a list for the codes that have one,
+// and Link a help page (https only).
+type Note struct {
+	Code   NoteCode `json:"code"`
+	Text   string   `json:"text"`
+	Detail string   `json:"detail,omitempty"`
+	Link   string   `json:"link,omitempty"`
+}
+
+// String is the English hint with its link, as the command line shows it.
+func (n Note) String() string {
+	if n.Link != "" {
+		return n.Text + " (" + n.Link + ")"
+	}
+	return n.Text
+}
+
+// NoteCode names a provider hint.
+type NoteCode string
+
+// The hints Postfach knows. Every code is in [NoteCodes], which the faces' tests walk to
+// prove that each one has a text in German and English.
+const (
+	NoteTelekomPassword   NoteCode = "telekom-password"    // the separate E-Mail-Passwort
+	NoteGMXAccess         NoteCode = "gmx-access"          // GMX's German "POP3 und IMAP Zugriff erlauben"
+	NoteGMXComAccess      NoteCode = "gmx-com-access"      // GMX.com's English setting
+	NoteWebDEAccess       NoteCode = "webde-access"        // WEB.DE's "POP3/IMAP Abruf"
+	NoteGmailPOP          NoteCode = "gmail-pop"           // POP must be switched on in Gmail
+	NoteGoogleSignIn      NoteCode = "google-sign-in"      // sign in with Google or an app password
+	NoteOutlookPOP        NoteCode = "outlook-pop"         // POP must be switched on in Outlook.com
+	NoteMicrosoftOAuth2   NoteCode = "microsoft-oauth2"    // only "Sign in with Microsoft" works
+	NoteYahooAppPassword  NoteCode = "yahoo-app-password"  // Yahoo needs an app password
+	NoteICloudAppPassword NoteCode = "icloud-app-password" // iCloud needs an app-specific password
+	NoteICloudUsername    NoteCode = "icloud-username"     // the user name is the local part
+	NoteICloudNoPOP3      NoteCode = "icloud-no-pop3"      // iCloud has IMAP only
+	// NoteEnable is a provider's own instruction for letting mail programs in (autoconfig's
+	// <enable>); Detail holds its words.
+	NoteEnable NoteCode = "enable"
+	// NoteHelp is a provider's help page (autoconfig's <documentation>); Detail holds its
+	// title.
+	NoteHelp NoteCode = "help"
+	// NoteAuthOnly says the provider names only other sign-in methods than a password for
+	// the server; Detail lists them.
+	NoteAuthOnly NoteCode = "auth-only"
+)
+
+// NoteCodes lists every [NoteCode].
+var NoteCodes = []NoteCode{
+	NoteTelekomPassword, NoteGMXAccess, NoteGMXComAccess, NoteWebDEAccess, NoteGmailPOP,
+	NoteGoogleSignIn, NoteOutlookPOP, NoteMicrosoftOAuth2, NoteYahooAppPassword,
+	NoteICloudAppPassword, NoteICloudUsername, NoteICloudNoPOP3, NoteEnable, NoteHelp, NoteAuthOnly,
 }
