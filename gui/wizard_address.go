@@ -18,11 +18,13 @@ type addressStep struct {
 	address  *widget.Entry
 	name     *widget.Entry
 	password *widget.Entry
-	signIn   *signIn // replaces the password field for providers with their own sign-in
-	invalid  *widget.Label
-	form     *widget.Form
-	box      *fyne.Container
-	obj      fyne.CanvasObject
+	// keyringHint says where the password is kept; hidden with the password field.
+	keyringHint *widget.Label
+	signIn      *signIn // replaces the password field for providers with their own sign-in
+	invalid     *widget.Label
+	form        *widget.Form
+	box         *fyne.Container
+	obj         fyne.CanvasObject
 }
 
 func newAddressStep(w *wizard) *addressStep {
@@ -41,7 +43,7 @@ func (s *addressStep) buildUI() {
 	s.invalid.Hide()
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L(
 		"Postfach looks after your mail account: it backs up mail that comes to this PC, or watches how full the mailbox on the server is. First it needs the address and its password.")}
-	keyring := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: lang.L(
+	s.keyringHint = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: lang.L(
 		"The password is kept only in your system's keyring, never in a file.")}
 	s.box = container.NewVBox(s.password, s.signIn.box, container.NewHBox(s.signIn.toSignIn))
 	s.form = widget.NewForm(
@@ -49,14 +51,24 @@ func (s *addressStep) buildUI() {
 		widget.NewFormItem(lang.L("Name in Postfach"), s.name),
 		widget.NewFormItem(lang.L("Password"), s.box),
 	)
-	s.obj = container.NewVBox(intro, s.form, keyring)
+	s.obj = container.NewVBox(intro, s.form, s.keyringHint)
 	s.signIn.box.Hide() // until the provider table offers a sign-in (signIn.update)
 	s.signIn.toSignIn.Hide()
 }
 
-// setPasswordLabel names the third row: "Password", or "Sign-in" where the provider's
-// page replaces the password.
-func (s *addressStep) setPasswordLabel(text string) {
+// showPassword shows the password field with its row named "Password" and the note on
+// where the password is kept, or (false) hides both and names the row "Sign-in", where
+// the provider's page replaces the password.
+func (s *addressStep) showPassword(on bool) {
+	text := lang.L("Sign-in")
+	if on {
+		text = lang.L("Password")
+		s.password.Show()
+		s.keyringHint.Show()
+	} else {
+		s.password.Hide()
+		s.keyringHint.Hide()
+	}
 	if it := s.form.Items[2]; it.Text != text {
 		it.Text = text
 		s.form.Refresh()

@@ -180,31 +180,26 @@ func (g *signIn) update() {
 	switch {
 	case !g.offered():
 		g.box.Hide()
-		s.password.Show()
-		s.setPasswordLabel(lang.L("Password"))
+		s.showPassword(true)
 	case g.offer.Unavailable != nil:
 		g.box.Show()
 		g.button.Hide()
 		g.status.Importance = widget.WarningImportance
 		if g.offer.OAuth2Only {
-			s.password.Hide()
-			s.setPasswordLabel(lang.L("Sign-in"))
+			s.showPassword(false)
 			g.status.SetText(lang.L("{{.Provider}} accepts only its own sign-in page, and sign-in with {{.Provider}} is not available in this build of Postfach. A build from a distributor that registered Postfach with {{.Provider}} offers it (docs/oauth.md says how).", data))
 		} else {
-			s.password.Show()
-			s.setPasswordLabel(lang.L("Password"))
+			s.showPassword(true)
 			g.status.SetText(lang.L("Sign-in with {{.Provider}} is not available in this build of Postfach; use an app password from your {{.Provider}} account.", data))
 		}
 	case !g.active():
 		g.box.Hide()
-		s.password.Show()
-		s.setPasswordLabel(lang.L("Password"))
+		s.showPassword(true)
 		g.toSignIn.SetText(lang.L("Sign in with {{.Provider}} instead", data))
 		g.toSignIn.Show()
 	default:
 		g.box.Show()
-		s.password.Hide()
-		s.setPasswordLabel(lang.L("Sign-in"))
+		s.showPassword(false)
 		g.button.Show()
 		g.button.SetText(lang.L("Sign in with {{.Provider}}", data))
 		if !g.offer.OAuth2Only {

@@ -30,8 +30,8 @@ func TestWizardSignInReplacesPassword(t *testing.T) {
 		t.Errorf("the row is labelled %q", l)
 	}
 	assertNotShows(t, u.win, "Use a password instead")
-	if w.address.password.Visible() {
-		t.Error("the password field must give way to the sign-in")
+	if w.address.password.Visible() || w.address.keyringHint.Visible() {
+		t.Error("the password field and its keyring note must give way to the sign-in")
 	}
 	if !w.next.Disabled() {
 		t.Fatal("Next must wait for the sign-in")
