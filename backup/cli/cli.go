@@ -158,7 +158,8 @@ func usage(env *Env) string {
   postfach index NAME [--rebuild]      ` + env.L("bring the search index up to date (automatic after backups)") + `
 
 ` + env.L("SPEC for --schedule: off, \"every 6h\", \"daily 02:30\", \"weekly mon 02:30\" (default: daily 13:00).") + "\n" +
-		env.L("Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the user config folder (postfach/); passwords only in the system keyring.") + "\n" +
+		env.L("Exit status: 0 success, 1 failure, 2 usage error.") + "\n" +
+		env.L("Files live in $POSTFACH_HOME, or in the user config folder (postfach/); passwords only in the system keyring.") + "\n" +
 		env.L("Language: German or English, from LC_ALL, LC_MESSAGES, LANG or LANGUAGE (on Windows the display language); POSTFACH_LANG=de or en overrides it.") + "\n"
 }
 
