@@ -355,12 +355,12 @@ func printDiscovery(env *Env, res *discover.Result) {
 	for _, c := range res.Candidates {
 		flag := ""
 		if c.NeedsConfirmation {
-			flag = "  ⚠ " + env.L("confirm:") + " " + c.ConfirmReason
+			flag = "  ⚠ " + env.L("confirm:") + " " + confirmText(env, c)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s:%d\t%s\t%s\t%s%s\n", c.Rank, c.Protocol, c.Host, c.Port, c.Security,
 			env.L("user {{.User}}", map[string]any{"User": c.Username}), env.L("from {{.Source}}", map[string]any{"Source": c.Source}), flag)
 		for _, n := range c.Notes {
-			fmt.Fprintf(tw, "\t\t%s %s\n", env.L("note:"), n)
+			fmt.Fprintf(tw, "\t\t%s %s\n", env.L("note:"), noteText(env, n))
 		}
 	}
 	tw.Flush()
