@@ -20,44 +20,68 @@ import (
 	"github.com/postfach/postfach/backup"
 )
 
-// usedKeys returns every literal key passed to lang.L, lang.N and lang.X in the
-// package, with whether it is a plural.
+// keySources are the two faces that word texts from the same catalogs: the desktop app
+// through Fyne's lang.L, lang.N and lang.X, and the command line through env.L and
+// env.N (backup/cli, which cannot import Fyne; package tr there loads the catalogs).
+var keySources = []struct{ glob, recv string }{
+	{"*.go", "lang"},
+	{"../backup/cli/*.go", "env"},
+}
+
+// usedKeys returns every literal key passed to the translating calls of keySources,
+// with whether it is a plural. A key used as a plural in one place and a plain text in
+// another is an error: the catalog holds one form.
 func usedKeys(t *testing.T) map[string]bool {
 	t.Helper()
-	files, _ := filepath.Glob("*.go")
 	keys := map[string]bool{}
 	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+	for _, src := range keySources {
+		files, _ := filepath.Glob(src.glob)
+		if len(files) == 0 {
+			t.Fatalf("no files match %s", src.glob)
 		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
+		for _, f := range files {
+			collectKeys(t, fset, f, src.recv, keys)
 		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			if id, ok := sel.X.(*ast.Ident); !ok || id.Name != "lang" || !slices.Contains([]string{"L", "N", "X"}, sel.Sel.Name) {
-				return true
-			}
-			lit, ok := call.Args[0].(*ast.BasicLit)
-			if !ok {
-				t.Errorf("%s: lang.%s needs a literal key so translators and tools find it", fset.Position(call.Pos()), sel.Sel.Name)
-				return true
-			}
-			key, _ := strconv.Unquote(lit.Value)
-			keys[key] = sel.Sel.Name == "N"
-			return true
-		})
 	}
 	return keys
+}
+
+// collectKeys adds the literal keys of recv.L, recv.N and recv.X calls in file f.
+func collectKeys(t *testing.T, fset *token.FileSet, f, recv string, keys map[string]bool) {
+	t.Helper()
+	if strings.HasSuffix(f, "_test.go") {
+		return
+	}
+	file, err := parser.ParseFile(fset, f, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Inspect(file, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		if id, ok := sel.X.(*ast.Ident); !ok || id.Name != recv || !slices.Contains([]string{"L", "N", "X"}, sel.Sel.Name) {
+			return true
+		}
+		lit, ok := call.Args[0].(*ast.BasicLit)
+		if !ok {
+			t.Errorf("%s: %s.%s needs a literal key so translators and tools find it", fset.Position(call.Pos()), recv, sel.Sel.Name)
+			return true
+		}
+		key, _ := strconv.Unquote(lit.Value)
+		plural := sel.Sel.Name == "N"
+		if was, ok := keys[key]; ok && was != plural {
+			t.Errorf("%s: %q is a plural in one place and a plain text in another", fset.Position(call.Pos()), key)
+		}
+		keys[key] = plural
+		return true
+	})
 }
 
 func readTranslations(t *testing.T, name string) map[string]any {

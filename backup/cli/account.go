@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/postfach/postfach/accounts"
@@ -41,20 +42,20 @@ func accountAdd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) > 0 {
-		return usageError(env, fmt.Sprintf("account add: unexpected argument %q", pos[0]))
+		return usageError(env, "account add: "+env.L("unexpected argument {{.Arg}}", map[string]any{"Arg": strconv.Quote(pos[0])}))
 	}
 	switch a.Auth = accounts.AuthMethod(auth); {
 	case a.Auth == accounts.AuthOAuth2 && pwStdin:
-		return usageError(env, "account add: --password-stdin is for password accounts; with --auth oauth2 you sign in in the browser")
+		return usageError(env, "account add: "+env.L("--password-stdin is for password accounts; with --auth oauth2 you sign in in the browser"))
 	case a.Auth == accounts.AuthOAuth2 && a.OAuthProvider == "":
-		return usageError(env, "account add: --auth oauth2 needs --oauth-provider microsoft, google or an https issuer URL (\"postfach discover ADDRESS\" names it)")
+		return usageError(env, "account add: "+env.L("--auth oauth2 needs --oauth-provider microsoft, google or an https issuer URL (\"postfach discover ADDRESS\" names it)"))
 	case a.Auth == accounts.AuthOAuth2:
 	case a.Auth != accounts.AuthPassword:
-		return usageError(env, fmt.Sprintf("account add: unknown --auth %q (use password or oauth2)", auth))
+		return usageError(env, "account add: "+env.L("unknown --auth {{.Auth}} (use password or oauth2)", map[string]any{"Auth": strconv.Quote(auth)}))
 	case a.OAuthProvider != "" || a.OAuthClientID != "":
-		return usageError(env, "account add: --oauth-provider and --oauth-client-id need --auth oauth2")
+		return usageError(env, "account add: "+env.L("--oauth-provider and --oauth-client-id need --auth oauth2"))
 	case !pwStdin:
-		return usageError(env, "account add: give the password on standard input with --password-stdin (never as an argument: other users can read a process's arguments)")
+		return usageError(env, "account add: "+env.L("give the password on standard input with --password-stdin (never as an argument: other users can read a process's arguments)"))
 	default:
 		a.Auth = "" // the default method, written as before so that older builds read the config
 	}
@@ -66,11 +67,11 @@ func accountAdd(args []string, env *Env) int {
 		}
 	}
 	if n > 1 {
-		return usageError(env, "account add: use only one of --keep-days, --keep-forever, --delete-after-backup")
+		return usageError(env, "account add: "+env.L("use only one of --keep-days, --keep-forever, --delete-after-backup"))
 	}
 	if a.Protocol == accounts.POP3 {
 		if backupDir == "" {
-			return usageError(env, "account add: a POP3 account needs --backup-dir")
+			return usageError(env, "account add: "+env.L("a POP3 account needs --backup-dir"))
 		}
 		sc, err := accounts.ParseSchedule(schedule)
 		if err != nil {
@@ -87,10 +88,10 @@ func accountAdd(args []string, env *Env) int {
 		}
 		a.Backup = &accounts.BackupPolicy{Dir: backupDir, Schedule: sc, Retention: ret}
 	} else if backupDir != "" || n > 0 {
-		return usageError(env, "account add: backup options are for POP3 accounts")
+		return usageError(env, "account add: "+env.L("backup options are for POP3 accounts"))
 	}
 	if a.Security == accounts.None {
-		fmt.Fprintln(env.Stderr, "postfach: warning: this account uses no encryption; the password and all mail cross the network readable")
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("warning: this account uses no encryption; the password and all mail cross the network readable"))
 	}
 	var added accounts.Account
 	if a.Auth == accounts.AuthOAuth2 {
@@ -99,7 +100,7 @@ func accountAdd(args []string, env *Env) int {
 			return fail(env, err)
 		}
 	} else {
-		pw, err := readPassword(env.Stdin)
+		pw, err := readPassword(env)
 		if err != nil {
 			return usageError(env, "account add: "+err.Error())
 		}
@@ -111,14 +112,17 @@ func accountAdd(args []string, env *Env) int {
 		printJSON(env.Stdout, added)
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stdout, "Added %s account %q (%s).\n", added.Protocol, added.Name, added.Email)
+	fmt.Fprintln(env.Stdout, env.L("Added {{.Protocol}} account {{.Name}} ({{.Email}}).",
+		map[string]any{"Protocol": added.Protocol, "Name": strconv.Quote(added.Name), "Email": added.Email}))
 	if added.Backup != nil {
-		fmt.Fprintf(env.Stdout, "Backups: %s into %s, %s.\n", added.Backup.Schedule, added.Backup.Dir, added.Backup.Retention)
+		// The schedule is printed as --schedule takes it, so it stays in English.
+		fmt.Fprintln(env.Stdout, env.L("Backups: {{.Schedule}} into {{.Dir}}, {{.Retention}}.",
+			map[string]any{"Schedule": added.Backup.Schedule, "Dir": added.Backup.Dir, "Retention": retentionText(env, added.Backup.Retention)}))
 		if same, known := service.OnSystemDisk(added.Backup.Dir); same && known {
-			fmt.Fprintln(env.Stderr, "postfach: warning: the backup folder is on the system disk; if that disk fails, the backup fails with it. A second drive is safer.")
+			fmt.Fprintln(env.Stderr, "postfach:", env.L("warning: the backup folder is on the system disk; if that disk fails, the backup fails with it. A second drive is safer."))
 		}
 	}
-	fmt.Fprintf(env.Stdout, "Test it with: postfach test %q\n", added.Name)
+	fmt.Fprintln(env.Stdout, env.L("Test it with:"), "postfach test "+strconv.Quote(added.Name))
 	return ExitOK
 }
 
@@ -140,11 +144,11 @@ func accountList(args []string, env *Env) int {
 		return ExitOK
 	}
 	if len(all) == 0 {
-		fmt.Fprintln(env.Stdout, "No accounts yet. Add one with \"postfach account add\" or in the desktop app.")
+		fmt.Fprintln(env.Stdout, env.L("No accounts yet. Add one with \"postfach account add\" or in the desktop app."))
 		return ExitOK
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tADDRESS\tPROTOCOL\tSERVER\tBACKUP")
+	fmt.Fprintln(tw, env.L("NAME\tADDRESS\tPROTOCOL\tSERVER\tBACKUP"))
 	for _, a := range all {
 		b := "-"
 		if a.Backup != nil {
@@ -164,7 +168,7 @@ func accountRemove(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "account remove needs exactly one account name")
+		return usageError(env, env.L("account remove needs exactly one account name"))
 	}
 	r, err := env.service().Remove(context.Background(), pos[0], service.RemoveOptions{KeepPassword: *keepPW})
 	if err != nil {
@@ -172,17 +176,30 @@ func accountRemove(args []string, env *Env) int {
 	}
 	a := r.Account
 	if r.PasswordErr != nil {
-		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its password could not be deleted from the keyring:", Explain(r.PasswordErr))
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("the account is removed, but its password could not be deleted from the keyring:"), env.explain(r.PasswordErr))
 	}
 	if r.RevokeErr != nil {
-		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but the provider could not be asked to end its sign-in; remove Postfach's access in your account settings there:", Explain(r.RevokeErr))
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("the account is removed, but the provider could not be asked to end its sign-in; remove Postfach's access in your account settings there:"), env.explain(r.RevokeErr))
 	}
 	if r.HistoryErr != nil {
-		fmt.Fprintln(env.Stderr, "postfach: the account is removed, but its backup history could not be deleted:", r.HistoryErr)
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("the account is removed, but its backup history could not be deleted:"), r.HistoryErr)
 	}
-	fmt.Fprintf(env.Stdout, "Removed account %q.\n", a.Name)
+	fmt.Fprintln(env.Stdout, env.L("Removed account {{.Name}}.", map[string]any{"Name": strconv.Quote(a.Name)}))
 	if a.Backup != nil {
-		fmt.Fprintf(env.Stdout, "The backup folder %s was left as it is.\n", a.Backup.Dir)
+		fmt.Fprintln(env.Stdout, env.L("The backup folder {{.Dir}} was left as it is.", map[string]any{"Dir": a.Backup.Dir}))
 	}
 	return ExitOK
+}
+
+// retentionText says in words what happens to mail on the server, with the desktop
+// app's texts.
+func retentionText(env *Env, r accounts.Retention) string {
+	switch r.Mode {
+	case accounts.DeleteAfter:
+		return env.N("deleted from the server {{.Count}} days after the backup", r.Days, map[string]any{"Count": r.Days})
+	case accounts.DeleteNow:
+		return env.L("deleted from the server right after the backup")
+	default:
+		return env.L("kept on the server")
+	}
 }

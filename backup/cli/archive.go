@@ -57,18 +57,18 @@ func archiveCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "archive needs exactly one account name")
+		return usageError(env, env.L("archive needs exactly one account name"))
 	}
 	choice := &service.ArchiveChoice{Folders: folders, Dir: dir}
 	var err error
 	if choice.OlderThan, err = ParseAge(olderThan); err != nil {
-		return usageError(env, "archive: --older-than: "+err.Error())
+		return usageError(env, "archive: --older-than: "+env.L("{{.Value}} is not an age like 2y, 6m, 3w or 30d", map[string]any{"Value": strconv.Quote(olderThan)}))
 	}
 	if choice.LargerThan, err = ParseSize(largerThan); err != nil {
-		return usageError(env, "archive: --larger-than: "+err.Error())
+		return usageError(env, "archive: --larger-than: "+env.L("{{.Value}} is not a size like 10M, 500K or 1G", map[string]any{"Value": strconv.Quote(largerThan)}))
 	}
 	if choice.OlderThan == 0 && choice.LargerThan == 0 && len(folders) == 0 {
-		return usageError(env, "archive: choose the mail to move with --older-than, --larger-than or --folder")
+		return usageError(env, "archive: "+env.L("choose the mail to move with --older-than, --larger-than or --folder"))
 	}
 	a, err := env.service().Get(pos[0])
 	if err != nil {
@@ -117,42 +117,44 @@ func archiveCmd(args []string, env *Env) int {
 func printArchivePlan(env *Env, o *archiveJSON) {
 	w, p := env.Stdout, o.Plan
 	if p.Used >= 0 && p.Limit > 0 {
-		fmt.Fprintf(w, "%s: %s of %s used.\n", o.Account, humanBytes(p.Used), humanBytes(p.Limit))
+		fmt.Fprintln(w, env.L("{{.Account}}: {{.Used}} of {{.Limit}} used.", map[string]any{"Account": o.Account, "Used": humanBytes(p.Used), "Limit": humanBytes(p.Limit)}))
 	}
-	fmt.Fprintf(w, "  %-30s %8s %10s %8s %10s\n", "folder", "messages", "size", "chosen", "frees")
+	fmt.Fprintf(w, "  %-30s %8s %10s %8s %10s\n", env.L("folder"), env.L("messages"), env.L("size"), env.L("chosen"), env.L("frees"))
 	for _, f := range p.Folders {
 		note := ""
 		if f.ExcludedByDef {
-			note = "  (drafts: left alone unless named with --folder)"
+			note = "  " + env.L("(drafts: left alone unless named with --folder)")
 		}
 		fmt.Fprintf(w, "  %-30s %8d %10s %8d %10s%s\n", f.Name, f.Messages, humanBytes(f.Bytes), f.Chosen, humanBytes(f.ChosenBytes), note)
 	}
 	for _, opt := range p.Options {
-		what := fmt.Sprintf("older than %d years", int(opt.OlderThan.Hours()/24/365))
+		d := map[string]any{"Years": int(opt.OlderThan.Hours() / 24 / 365), "Size": humanBytes(opt.LargerThan), "Count": opt.Messages, "Bytes": humanBytes(opt.Bytes)}
 		if opt.LargerThan > 0 {
-			what = "larger than " + humanBytes(opt.LargerThan)
+			fmt.Fprintln(w, env.N("Mail larger than {{.Size}} in these folders: {{.Count}} messages, {{.Bytes}}.", opt.Messages, d))
+		} else {
+			fmt.Fprintln(w, env.N("Mail older than {{.Years}} years in these folders: {{.Count}} messages, {{.Bytes}}.", opt.Messages, d))
 		}
-		fmt.Fprintf(w, "Mail %s in these folders: %d messages, %s.\n", what, opt.Messages, humanBytes(opt.Bytes))
 	}
 	if o.DryRun {
-		fmt.Fprintf(w, "Your choice would move %d messages (%s) into %s and free that much on the server. Dry run: nothing was changed.\n",
-			p.Messages, humanBytes(p.Bytes), p.Dir)
+		fmt.Fprintln(w, env.N("Your choice would move {{.Count}} messages ({{.Size}}) into {{.Dir}} and free that much on the server. Dry run: nothing was changed.", p.Messages,
+			map[string]any{"Count": p.Messages, "Size": humanBytes(p.Bytes), "Dir": p.Dir}))
 		return
 	}
-	fmt.Fprintf(w, "Moved %d messages into %s, each verified before it was deleted on the server; freed %s.\n",
-		o.Deleted, p.Dir, humanBytes(o.Freed))
+	fmt.Fprintln(w, env.N("Moved {{.Count}} messages into {{.Dir}}, each verified before it was deleted on the server; freed {{.Size}}.", o.Deleted,
+		map[string]any{"Count": o.Deleted, "Dir": p.Dir, "Size": humanBytes(o.Freed)}))
 	if o.Before >= 0 && o.After >= 0 {
-		fmt.Fprintf(w, "Quota used: %s before, %s now.\n", humanBytes(o.Before), humanBytes(o.After))
+		fmt.Fprintln(w, env.L("Quota used: {{.Before}} before, {{.After}} now.", map[string]any{"Before": humanBytes(o.Before), "After": humanBytes(o.After)}))
 	}
 	if o.Kept > 0 {
-		fmt.Fprintf(w, "%d messages stayed on the server because their copy could not be verified.\n", o.Kept)
+		fmt.Fprintln(w, env.N("{{.Count}} messages stayed on the server because their copy could not be verified.", o.Kept, map[string]any{"Count": o.Kept}))
 	}
 }
 
 // printForecast prints the quota forecast, if there is one.
 func printForecast(env *Env, days *float64) {
 	if days != nil {
-		fmt.Fprintf(env.Stdout, "  At the current rate the mailbox is full in about %.0f days; \"postfach archive\" frees space.\n", *days)
+		fmt.Fprintln(env.Stdout, "  "+env.L("At the current rate the mailbox is full in about {{.Days}} days; \"postfach archive\" frees space.",
+			map[string]any{"Days": fmt.Sprintf("%.0f", *days)}))
 	}
 }
 

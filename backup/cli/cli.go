@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/oauth"
+	"github.com/postfach/postfach/backup/cli/tr"
 	"github.com/postfach/postfach/backup/service"
 )
 
@@ -42,8 +44,29 @@ type Env struct {
 	Browser oauth.Browser
 	// OAuth tunes the talks with OAuth2 providers (tests: the mock's HTTP client).
 	OAuth *oauth.Options
+	// Lang is the language of the texts printed for people: tr.German or tr.English
+	// (also when empty). Main takes it from the process (tr.Detect). --json output,
+	// flag names and kind codes are never translated.
+	Lang string
 
 	svc *service.Service // built from Store and Roots on first use
+	tr  *tr.Printer      // built from Lang on first use
+}
+
+// L words a text for people in env's language (tr.Printer.L); key is a literal English
+// text from assets/translations, so the catalog test finds it.
+func (env *Env) L(key string, data ...any) string { return env.printer().L(key, data...) }
+
+// N is L for a text with plural forms chosen by count (tr.Printer.N).
+func (env *Env) N(key string, count int, data ...any) string {
+	return env.printer().N(key, count, data...)
+}
+
+func (env *Env) printer() *tr.Printer {
+	if env.tr == nil {
+		env.tr = tr.New(env.Lang)
+	}
+	return env.tr
 }
 
 // service returns the account service every command goes through.
@@ -57,43 +80,55 @@ func (env *Env) service() *service.Service {
 // Main runs the command line with args (without the program name) and returns the exit
 // code.
 func Main(args []string) int {
-	dir, err := accounts.DefaultDir()
+	env, err := processEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "postfach:", err)
 		return ExitFail
 	}
+	return Run(args, env)
+}
+
+// processEnv fills an Env from the process: standard streams, the store in the default
+// folder and the language of the user's locale.
+func processEnv() (*Env, error) {
+	dir, err := accounts.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
 	fi, _ := os.Stderr.Stat()
-	return Run(args, &Env{
+	return &Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Store:    accounts.OpenStore(dir),
 		Terminal: fi != nil && fi.Mode()&os.ModeCharDevice != 0,
-	})
+		Lang:     tr.Detect(),
+	}, nil
 }
 
 // Run dispatches one command line.
 func Run(args []string, env *Env) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(env.Stdout, Usage)
+		fmt.Fprint(env.Stdout, usage(env))
 		return ExitOK
 	}
 	cmd, rest := args[0], args[1:]
 	if cmd == "account" {
 		if len(rest) == 0 {
-			return usageError(env, "account needs a subcommand: add, list, signin or remove")
+			return usageError(env, env.L("account needs a subcommand: add, list, signin or remove"))
 		}
 		cmd, rest = "account "+rest[0], rest[1:]
 	}
 	h, ok := commands[cmd]
 	if !ok {
-		return usageError(env, fmt.Sprintf("unknown command %q", cmd))
+		return usageError(env, env.L("unknown command {{.Command}}", map[string]any{"Command": strconv.Quote(cmd)}))
 	}
 	return h(rest, env)
 }
 
-// Usage is the command overview printed by "postfach help".
-const Usage = `Postfach — mail account manager with verified POP3 backups and IMAP quota.
-
-Without arguments, postfach opens the desktop app. Commands:
+// usage is the command overview printed by "postfach help". The command lines are the
+// same in every language; the explanations are translated.
+func usage(env *Env) string {
+	return env.L("Postfach — mail account manager with verified POP3 backups and IMAP quota.") + "\n\n" +
+		env.L("Without arguments, postfach opens the desktop app. Commands:") + `
 
   postfach account add --name NAME --email ADDR --protocol pop3|imap --host HOST [--port PORT]
                        [--security tls|starttls|none] [--username USER]
@@ -101,31 +136,32 @@ Without arguments, postfach opens the desktop app. Commands:
                        [--backup-dir DIR] [--schedule SPEC] [--keep-days N | --keep-forever | --delete-after-backup]
                        [--trust-fingerprint SHA256] [--allow-plaintext] [--json]
   postfach account list [--json]
-  postfach account signin NAME         sign an OAuth2 account in again (after "sign in again")
+  postfach account signin NAME         ` + env.L("sign an OAuth2 account in again (after \"sign in again\")") + `
   postfach account remove NAME [--keep-password]
-  postfach test NAME                   test the connection and the login
-  postfach backup [NAME...] [--json]   back up the named (or all) POP3 accounts now
-  postfach verify [NAME...] [--json]   re-check every backed-up message against its hash
-  postfach quota  [NAME...] [--json]   show IMAP quota use
-  postfach discover ADDRESS [--json]   find the server settings for an address
+  postfach test NAME                   ` + env.L("test the connection and the login") + `
+  postfach backup [NAME...] [--json]   ` + env.L("back up the named (or all) POP3 accounts now") + `
+  postfach verify [NAME...] [--json]   ` + env.L("re-check every backed-up message against its hash") + `
+  postfach quota  [NAME...] [--json]   ` + env.L("show IMAP quota use") + `
+  postfach discover ADDRESS [--json]   ` + env.L("find the server settings for an address") + `
   postfach switch NAME --to imap|pop3 [--host HOST] [--port PORT] [--security tls|starttls|none]
                   [--username USER] [--password-stdin] [--trust-fingerprint SHA256]
                   [--backup-dir DIR] [--keep-days N | --keep-forever | --delete-after-backup]
                   [--dry-run] [--json]
-                                       move the mail to the other protocol, then switch the account
+                                       ` + env.L("move the mail to the other protocol, then switch the account") + `
   postfach archive NAME [--older-than 2y] [--larger-than 10M] [--folder F]... [--archive-dir DIR]
                   [--dry-run] [--json]
-                                       move old or large IMAP mail into a local archive to free space
+                                       ` + env.L("move old or large IMAP mail into a local archive to free space") + `
   postfach search NAME [WORDS...] [--from ADDR] [--since YYYY-MM-DD] [--before YYYY-MM-DD]
-                  [--attachment] [--limit N] [--json]   find messages in a backup, newest first
+                  [--attachment] [--limit N] [--json]   ` + env.L("find messages in a backup, newest first") + `
   postfach export NAME --to DIR [--format eml|mbox] [WORDS...] [--from ...]
-                                       copy the messages found (all without a query) out
-  postfach index NAME [--rebuild]      bring the search index up to date (automatic after backups)
+                                       ` + env.L("copy the messages found (all without a query) out") + `
+  postfach index NAME [--rebuild]      ` + env.L("bring the search index up to date (automatic after backups)") + `
 
-SPEC for --schedule: off, "every 6h", "daily 02:30", "weekly mon 02:30" (default: daily 13:00).
-Exit status: 0 success, 1 failure, 2 usage error. Files live in $POSTFACH_HOME, or in the
-user config folder (postfach/); passwords only in the system keyring.
-`
+` + env.L("SPEC for --schedule: off, \"every 6h\", \"daily 02:30\", \"weekly mon 02:30\" (default: daily 13:00).") + "\n" +
+		env.L("Exit status: 0 success, 1 failure, 2 usage error.") + "\n" +
+		env.L("Files live in $POSTFACH_HOME, or in the user config folder (postfach/); passwords only in the system keyring.") + "\n" +
+		env.L("Language: German or English, from LC_ALL, LC_MESSAGES, LANG or LANGUAGE (on Windows the display language); POSTFACH_LANG=de or en overrides it.") + "\n"
+}
 
 type handler func(args []string, env *Env) int
 
@@ -147,7 +183,7 @@ var commands = map[string]handler{
 }
 
 func usageError(env *Env, msg string) int {
-	fmt.Fprintf(env.Stderr, "postfach: %s\nRun \"postfach help\" for usage.\n", msg)
+	fmt.Fprintf(env.Stderr, "postfach: %s\n%s\n", msg, env.L("Run \"postfach help\" for usage."))
 	return ExitUsage
 }
 
@@ -224,21 +260,21 @@ func printJSON(w io.Writer, v any) {
 
 // fail prints an error as a plain sentence and returns ExitFail.
 func fail(env *Env, err error) int {
-	fmt.Fprintln(env.Stderr, "postfach:", Explain(err))
+	fmt.Fprintln(env.Stderr, "postfach:", env.explain(err))
 	return ExitFail
 }
 
 func isPOP3(a accounts.Account) bool { return a.Protocol == accounts.POP3 }
 func isIMAP(a accounts.Account) bool { return a.Protocol == accounts.IMAP }
 
-func readPassword(r io.Reader) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 4096))
+func readPassword(env *Env) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(env.Stdin, 4096))
 	if err != nil {
 		return "", err
 	}
 	pw := strings.TrimRight(string(b), "\r\n")
 	if pw == "" {
-		return "", errors.New("no password on standard input")
+		return "", errors.New(env.L("no password on standard input"))
 	}
 	return pw, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/backup/cli/tr"
 	"github.com/postfach/postfach/backup/service"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
@@ -136,6 +137,17 @@ func TestEndToEndAgainstDovecot(t *testing.T) {
 	r = runCLI(t, env, "", "verify", "--json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"healthy": true`) {
 		t.Fatalf("verify: %+v", r)
+	}
+	de := *env
+	de.Lang = tr.German
+	if r := runCLI(t, &de, "", "test", "Home"); r.code != 0 || !strings.Contains(r.stdout, "verbunden und angemeldet") {
+		t.Errorf("test in German: %+v", r)
+	}
+	if r := runCLI(t, &de, "", "backup", "Home"); r.code != 0 || !strings.Contains(r.stdout, "Home: 0 neu (0 B), 5 schon gesichert") {
+		t.Errorf("backup in German: %+v", r)
+	}
+	if r := runCLI(t, &de, "", "verify", "Home"); r.code != 0 || !strings.Contains(r.stdout, "Home: Alle 5 Nachrichten sind vollständig und unverändert in") {
+		t.Errorf("verify in German: %+v", r)
 	}
 
 	r = runCLI(t, env, "", "quota", "--json", "--folders")

@@ -26,7 +26,7 @@ func testCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "test needs exactly one account name")
+		return usageError(env, env.L("test needs exactly one account name"))
 	}
 	a, err := env.service().Get(pos[0])
 	if err != nil {
@@ -38,15 +38,17 @@ func testCmd(args []string, env *Env) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: connected to %s and logged in (%v).\n", a.Name, rep.Addr, rep.Duration.Round(time.Millisecond))
+	fmt.Fprintln(env.Stdout, env.L("{{.Account}}: connected to {{.Addr}} and logged in ({{.Duration}}).",
+		map[string]any{"Account": a.Name, "Addr": rep.Addr, "Duration": rep.Duration.Round(time.Millisecond)}))
 	if rep.TLSVersion != "" {
-		fmt.Fprintf(env.Stdout, "Encryption: %s, certificate %s (SHA-256 %s)\n", rep.TLSVersion, rep.CertSubject, rep.CertSHA256)
+		fmt.Fprintln(env.Stdout, env.L("Encryption: {{.TLS}}, certificate {{.Subject}} (SHA-256 {{.Fingerprint}})",
+			map[string]any{"TLS": rep.TLSVersion, "Subject": rep.CertSubject, "Fingerprint": rep.CertSHA256}))
 	} else {
-		fmt.Fprintln(env.Stdout, "Encryption: none (you allowed this explicitly)")
+		fmt.Fprintln(env.Stdout, env.L("Encryption: none (you allowed this explicitly)"))
 	}
-	fmt.Fprintf(env.Stdout, "Server capabilities: %s\n", strings.Join(rep.Capabilities, " "))
+	fmt.Fprintln(env.Stdout, env.L("Server capabilities:"), strings.Join(rep.Capabilities, " "))
 	for _, w := range rep.Warnings {
-		fmt.Fprintln(env.Stdout, "Warning:", w)
+		fmt.Fprintln(env.Stdout, env.L("Warning:"), w)
 	}
 	return ExitOK
 }
@@ -79,7 +81,7 @@ func backupCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(accts) == 0 {
-		fmt.Fprintln(env.Stderr, "postfach: no POP3 account to back up")
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("no POP3 account to back up"))
 		return ExitFail
 	}
 	ctx, cancel := signalContext()
@@ -96,21 +98,10 @@ func backupCmd(args []string, env *Env) int {
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, env.explain(err))
 			continue
 		}
-		restored := ""
-		if res.Restored > 0 {
-			restored = fmt.Sprintf(", %d restored from the server", res.Restored)
-		}
-		fmt.Fprintf(env.Stdout, "%s: %d new (%s), %d already backed up%s, %d deleted from the server, %d failed, in %v → %s\n",
-			a.Name, res.New, humanBytes(res.Bytes), res.AlreadyHad, restored, res.Deleted, res.Failed, res.Duration.Round(time.Millisecond), res.Dir)
-		for _, me := range res.Errors {
-			fmt.Fprintf(env.Stdout, "  note: %s %s\n", me.UIDL, me.Err)
-		}
-		for _, n := range res.Notes {
-			fmt.Fprintf(env.Stdout, "  note: %s\n", n)
-		}
+		printBackup(env, a.Name, res)
 		if res.Failed > 0 {
 			exit = ExitFail
 		}
@@ -119,6 +110,23 @@ func backupCmd(args []string, env *Env) int {
 		printJSON(env.Stdout, out)
 	}
 	return exit
+}
+
+// printBackup prints one account's backup result for people.
+func printBackup(env *Env, name string, res *backup.Result) {
+	d := map[string]any{"Account": name, "Count": res.New, "Size": humanBytes(res.Bytes), "Had": res.AlreadyHad,
+		"Deleted": res.Deleted, "Failed": res.Failed, "Duration": res.Duration.Round(time.Millisecond), "Dir": res.Dir}
+	line := env.L("{{.Account}}: {{.Count}} new ({{.Size}}), {{.Had}} already backed up", d)
+	if res.Restored > 0 {
+		line += ", " + env.L("{{.Count}} restored from the server", map[string]any{"Count": res.Restored})
+	}
+	fmt.Fprintln(env.Stdout, line+", "+env.L("{{.Deleted}} deleted from the server, {{.Failed}} failed, in {{.Duration}} → {{.Dir}}", d))
+	for _, me := range res.Errors {
+		fmt.Fprintf(env.Stdout, "  %s %s %s\n", env.L("note:"), me.UIDL, me.Err)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(env.Stdout, "  %s %s\n", env.L("note:"), n)
+	}
 }
 
 func backupOne(ctx context.Context, env *Env, a accounts.Account, show bool) (*backup.Result, error) {
@@ -146,8 +154,9 @@ func progressPrinter(env *Env, name string) func(backup.Progress) {
 		}
 		last = time.Now()
 		rate := float64(p.Bytes) / time.Since(start).Seconds()
-		fmt.Fprintf(env.Stderr, "\r\033[K%s: %d/%d messages, %s of %s, %s/s", name, p.Done, p.Total,
-			humanBytes(p.Bytes), humanBytes(p.TotalBytes), humanBytes(int64(rate)))
+		fmt.Fprint(env.Stderr, "\r\033[K"+env.L("{{.Account}}: {{.Done}}/{{.Total}} messages, {{.Bytes}} of {{.TotalBytes}}, {{.Rate}}/s",
+			map[string]any{"Account": name, "Done": p.Done, "Total": p.Total, "Bytes": humanBytes(p.Bytes),
+				"TotalBytes": humanBytes(p.TotalBytes), "Rate": humanBytes(int64(rate))}))
 	}
 }
 
@@ -191,17 +200,18 @@ func verifyCmd(args []string, env *Env) int {
 		}
 		switch {
 		case err != nil:
-			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+			fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, env.explain(err))
 		case rep.Healthy():
-			fmt.Fprintf(env.Stdout, "%s: all %d messages present and unchanged in %s\n", a.Name, rep.Checked, rep.Dir)
+			fmt.Fprintln(env.Stdout, env.N("{{.Account}}: all {{.Count}} messages present and unchanged in {{.Dir}}", rep.Checked,
+				map[string]any{"Account": a.Name, "Count": rep.Checked, "Dir": rep.Dir}))
 		default:
-			fmt.Fprintf(env.Stdout, "%s: %d of %d messages OK; %d missing, %d changed in %s\n",
-				a.Name, rep.OK, rep.Checked, len(rep.Missing), len(rep.Changed), rep.Dir)
+			fmt.Fprintln(env.Stdout, env.N("{{.Account}}: {{.OK}} of {{.Count}} messages OK; {{.Missing}} missing, {{.Changed}} changed in {{.Dir}}", rep.Checked,
+				map[string]any{"Account": a.Name, "OK": rep.OK, "Count": rep.Checked, "Missing": len(rep.Missing), "Changed": len(rep.Changed), "Dir": rep.Dir}))
 			if n := len(rep.Restorable); n > 0 {
-				fmt.Fprintf(env.Stdout, "  %d of them are still on the server: the next backup fetches them again.\n", n)
+				fmt.Fprintln(env.Stdout, "  "+env.L("{{.Count}} of them are still on the server: the next backup fetches them again.", map[string]any{"Count": n}))
 			}
 			if n := len(rep.Lost); n > 0 {
-				fmt.Fprintf(env.Stdout, "  %d are no longer on the server: this backup was their only copy. Check the drive.\n", n)
+				fmt.Fprintln(env.Stdout, "  "+env.L("{{.Count}} are no longer on the server: this backup was their only copy. Check the drive.", map[string]any{"Count": n}))
 			}
 		}
 	}
@@ -239,7 +249,7 @@ func quotaCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(accts) == 0 {
-		fmt.Fprintln(env.Stderr, "postfach: no IMAP account")
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("no IMAP account"))
 		return ExitFail
 	}
 	ctx, cancel := signalContext()
@@ -253,7 +263,7 @@ func quotaCmd(args []string, env *Env) int {
 			exit = ExitFail
 			q.Error = err.Error()
 			if !*asJSON {
-				fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, Explain(err))
+				fmt.Fprintf(env.Stderr, "postfach: %s: %s\n", a.Name, env.explain(err))
 			}
 			out = append(out, q)
 			continue
@@ -286,15 +296,16 @@ func printQuota(env *Env, a accounts.Account, rep *quota.Report) {
 	used, limit, ok := rep.Storage()
 	switch {
 	case !rep.Supported:
-		fmt.Fprintf(env.Stdout, "%s: quota unknown (the server does not report it)\n", a.Name)
+		fmt.Fprintln(env.Stdout, env.L("{{.Account}}: quota unknown (the server does not report it)", map[string]any{"Account": a.Name}))
 	case !ok:
-		fmt.Fprintf(env.Stdout, "%s: no storage limit reported\n", a.Name)
+		fmt.Fprintln(env.Stdout, env.L("{{.Account}}: no storage limit reported", map[string]any{"Account": a.Name}))
 	default:
 		pct := "?"
 		if p, ok := rep.Percent(); ok {
 			pct = fmt.Sprintf("%.1f %%", p)
 		}
-		fmt.Fprintf(env.Stdout, "%s: %s of %s used (%s)\n", a.Name, humanBytes(used), humanBytes(limit), pct)
+		fmt.Fprintln(env.Stdout, env.L("{{.Account}}: {{.Used}} of {{.Limit}} used ({{.Percent}})",
+			map[string]any{"Account": a.Name, "Used": humanBytes(used), "Limit": humanBytes(limit), "Percent": pct}))
 	}
 	if len(rep.Folders) > 0 {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -303,7 +314,7 @@ func printQuota(env *Env, a accounts.Account, rep *quota.Report) {
 			if f.Size >= 0 {
 				size = humanBytes(f.Size)
 			}
-			fmt.Fprintf(tw, "  %s\t%d messages\t%s\n", f.Name, f.Messages, size)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, env.N("{{.Count}} messages", int(f.Messages), map[string]any{"Count": f.Messages}), size)
 		}
 		tw.Flush()
 	}
@@ -317,7 +328,7 @@ func discoverCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "discover needs exactly one e-mail address")
+		return usageError(env, env.L("discover needs exactly one e-mail address"))
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
@@ -338,21 +349,22 @@ func discoverCmd(args []string, env *Env) int {
 
 func printDiscovery(env *Env, res *discover.Result) {
 	if len(res.Candidates) == 0 {
-		fmt.Fprintf(env.Stdout, "No server settings found for %s.\n", res.Address)
+		fmt.Fprintln(env.Stdout, env.L("No server settings found for {{.Address}}.", map[string]any{"Address": res.Address}))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	for _, c := range res.Candidates {
 		flag := ""
 		if c.NeedsConfirmation {
-			flag = "  ⚠ confirm: " + c.ConfirmReason
+			flag = "  ⚠ " + env.L("confirm:") + " " + confirmText(env, c)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s:%d\t%s\tuser %s\tfrom %s%s\n", c.Rank, c.Protocol, c.Host, c.Port, c.Security, c.Username, c.Source, flag)
+		fmt.Fprintf(tw, "%d\t%s\t%s:%d\t%s\t%s\t%s%s\n", c.Rank, c.Protocol, c.Host, c.Port, c.Security,
+			env.L("user {{.User}}", map[string]any{"User": c.Username}), env.L("from {{.Source}}", map[string]any{"Source": c.Source}), flag)
 		for _, n := range c.Notes {
-			fmt.Fprintf(tw, "\t\tnote: %s\n", n)
+			fmt.Fprintf(tw, "\t\t%s %s\n", env.L("note:"), noteText(env, n))
 		}
 	}
 	tw.Flush()
-	fmt.Fprintln(env.Stdout, "\nSources asked:")
+	fmt.Fprintln(env.Stdout, "\n"+env.L("Sources asked:"))
 	for _, l := range res.Log {
 		r := l.Result
 		if l.Err != "" {

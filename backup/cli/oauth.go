@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/postfach/postfach/accounts"
 )
@@ -27,7 +28,7 @@ func accountSignin(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "account signin needs exactly one account name")
+		return usageError(env, env.L("account signin needs exactly one account name"))
 	}
 	ctx := context.Background()
 	a, err := env.service().Get(pos[0])
@@ -35,7 +36,9 @@ func accountSignin(args []string, env *Env) int {
 		return fail(env, err)
 	}
 	if !a.Connection().OAuth2() {
-		return fail(env, fmt.Errorf("account %q signs in with a password; to change it, remove the account and add it again", a.Name))
+		fmt.Fprintln(env.Stderr, "postfach:", env.L("account {{.Name}} signs in with a password; to change it, remove the account and add it again",
+			map[string]any{"Name": strconv.Quote(a.Name)}))
+		return ExitFail
 	}
 	tok, err := env.service().SignIn(ctx, a, env.browser())
 	if err != nil {
@@ -44,7 +47,7 @@ func accountSignin(args []string, env *Env) int {
 	if err := env.service().Reauthorize(ctx, a.ID, tok); err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.Stdout, "Signed in to %q again.\n", a.Name)
+	fmt.Fprintln(env.Stdout, env.L("Signed in to {{.Name}} again.", map[string]any{"Name": strconv.Quote(a.Name)}))
 	return ExitOK
 }
 
@@ -53,12 +56,13 @@ func accountSignin(args []string, env *Env) int {
 // system browser. The browser is started without a shell: the URL is one argument.
 func (env *Env) browser() func(ctx context.Context, url string) error {
 	return func(ctx context.Context, url string) error {
-		fmt.Fprintf(env.Stderr, "Sign in in your browser. If none opens, open this address:\n\n  %s\n\nWaiting for the sign-in to finish (Ctrl+C to cancel)…\n", url)
+		fmt.Fprintf(env.Stderr, "%s\n\n  %s\n\n%s\n", env.L("Sign in in your browser. If none opens, open this address:"), url,
+			env.L("Waiting for the sign-in to finish (Ctrl+C to cancel)…"))
 		if env.Browser != nil {
 			return env.Browser(ctx, url)
 		}
 		if err := openBrowser(url); err != nil {
-			fmt.Fprintln(env.Stderr, "postfach: could not open a browser:", err)
+			fmt.Fprintln(env.Stderr, "postfach:", env.L("could not open a browser:"), err)
 		}
 		return nil
 	}

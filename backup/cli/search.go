@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,7 +37,7 @@ func (qf *queryFlags) register(fs *flag.FlagSet) {
 
 // query builds the query from the words and the flags. Dates are days in local time:
 // --since 2024-03-01 starts at that midnight, --before 2024-04-01 ends before that one.
-func (qf *queryFlags) query(words []string) (search.Query, error) {
+func (qf *queryFlags) query(env *Env, words []string) (search.Query, error) {
 	q := search.Query{Words: strings.Join(words, " "), From: qf.from, HasAttachment: qf.attachment}
 	for _, d := range []struct {
 		flag, val string
@@ -46,7 +48,7 @@ func (qf *queryFlags) query(words []string) (search.Query, error) {
 		}
 		t, err := time.ParseInLocation(dateLayout, d.val, time.Local)
 		if err != nil {
-			return q, fmt.Errorf("%s wants a date as YYYY-MM-DD, not %q", d.flag, d.val)
+			return q, errors.New(env.L("{{.Flag}} wants a date as YYYY-MM-DD, not {{.Value}}", map[string]any{"Flag": d.flag, "Value": strconv.Quote(d.val)}))
 		}
 		*d.to = t
 	}
@@ -67,7 +69,7 @@ func indexProgress(env *Env, name string) (func(search.Progress), func()) {
 				return
 			}
 			last = time.Now()
-			fmt.Fprintf(env.Stderr, "\r\033[K%s: indexing %d/%d messages", name, p.Done, p.Total)
+			fmt.Fprint(env.Stderr, "\r\033[K"+env.L("{{.Account}}: indexing {{.Done}}/{{.Total}} messages", map[string]any{"Account": name, "Done": p.Done, "Total": p.Total}))
 		}, func() {
 			fmt.Fprint(env.Stderr, "\r\033[K")
 		}
@@ -84,12 +86,12 @@ func searchCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) == 0 {
-		return usageError(env, "search needs an account name")
+		return usageError(env, env.L("search needs an account name"))
 	}
 	if *limit < 1 {
-		return usageError(env, "--limit must be at least 1")
+		return usageError(env, env.L("--limit must be at least 1"))
 	}
-	q, err := qf.query(pos[1:])
+	q, err := qf.query(env, pos[1:])
 	if err != nil {
 		return usageError(env, err.Error())
 	}
@@ -120,9 +122,9 @@ func searchCmd(args []string, env *Env) int {
 	}
 	tw.Flush()
 	if len(res.Hits) < res.Total {
-		fmt.Fprintf(env.Stderr, "%d of %d messages shown (--limit).\n", len(res.Hits), res.Total)
+		fmt.Fprintln(env.Stderr, env.N("{{.Shown}} of {{.Count}} messages shown (--limit).", res.Total, map[string]any{"Shown": len(res.Hits), "Count": res.Total}))
 	} else {
-		fmt.Fprintf(env.Stderr, "%d messages.\n", res.Total)
+		fmt.Fprintln(env.Stderr, env.N("{{.Count}} messages", res.Total, map[string]any{"Count": res.Total})+".")
 	}
 	return ExitOK
 }
@@ -147,16 +149,16 @@ func exportCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) == 0 {
-		return usageError(env, "export needs an account name")
+		return usageError(env, env.L("export needs an account name"))
 	}
 	if *to == "" {
-		return usageError(env, "export needs --to DIR")
+		return usageError(env, env.L("export needs --to DIR"))
 	}
 	f, err := service.ParseFormat(*format)
 	if err != nil {
-		return usageError(env, err.Error())
+		return usageError(env, env.L("unknown export format {{.Format}} (eml or mbox)", map[string]any{"Format": strconv.Quote(*format)}))
 	}
-	q, err := qf.query(pos[1:])
+	q, err := qf.query(env, pos[1:])
 	if err != nil {
 		return usageError(env, err.Error())
 	}
@@ -173,7 +175,7 @@ func exportCmd(args []string, env *Env) int {
 	var progress func(export.Progress)
 	if env.Terminal {
 		progress = func(p export.Progress) {
-			fmt.Fprintf(env.Stderr, "\r\033[K%s: exported %d/%d messages", a.Name, p.Done, p.Total)
+			fmt.Fprint(env.Stderr, "\r\033[K"+env.L("{{.Account}}: exported {{.Done}}/{{.Total}} messages", map[string]any{"Account": a.Name, "Done": p.Done, "Total": p.Total}))
 		}
 	}
 	st, err := env.service().Export(ctx, a.ID, target, f, q, progress)
@@ -182,7 +184,8 @@ func exportCmd(args []string, env *Env) int {
 	}
 	if err != nil {
 		if st.Messages > 0 && f == service.FormatEML {
-			fmt.Fprintf(env.Stderr, "postfach: %d messages were exported to %s before the export stopped.\n", st.Messages, *to)
+			fmt.Fprintln(env.Stderr, "postfach:", env.N("{{.Count}} messages were exported to {{.Dir}} before the export stopped.", st.Messages,
+				map[string]any{"Count": st.Messages, "Dir": *to}))
 		}
 		return fail(env, err)
 	}
@@ -190,7 +193,8 @@ func exportCmd(args []string, env *Env) int {
 	if f == service.FormatMbox {
 		where = target
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d messages (%s) exported as %s to %s\n", a.Name, st.Messages, humanBytes(st.Bytes), f, where)
+	fmt.Fprintln(env.Stdout, env.N("{{.Account}}: {{.Count}} messages ({{.Size}}) exported as {{.Format}} to {{.Dir}}", st.Messages,
+		map[string]any{"Account": a.Name, "Count": st.Messages, "Size": humanBytes(st.Bytes), "Format": f, "Dir": where}))
 	return ExitOK
 }
 
@@ -215,7 +219,7 @@ func indexCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "index needs exactly one account name")
+		return usageError(env, env.L("index needs exactly one account name"))
 	}
 	a, err := account(env, pos[0])
 	if err != nil {
@@ -230,13 +234,16 @@ func indexCmd(args []string, env *Env) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: %d messages indexed, %d added, %d removed, %d moved, in %v\n",
-		a.Name, st.Total, st.Added, st.Removed, st.Moved, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintln(env.Stdout, env.N("{{.Account}}: {{.Count}} messages indexed, {{.Added}} added, {{.Removed}} removed, {{.Moved}} moved, in {{.Duration}}", st.Total,
+		map[string]any{"Account": a.Name, "Count": st.Total, "Added": st.Added, "Removed": st.Removed, "Moved": st.Moved,
+			"Duration": time.Since(start).Round(time.Millisecond)}))
 	if st.Damaged > 0 {
-		fmt.Fprintf(env.Stdout, "  note: %d messages could be read only in part; they are indexed as far as they could be read\n", st.Damaged)
+		fmt.Fprintln(env.Stdout, "  "+env.L("note:"), env.N("{{.Count}} messages could be read only in part; they are indexed as far as they could be read", st.Damaged,
+			map[string]any{"Count": st.Damaged}))
 	}
 	if st.Skipped > 0 {
-		fmt.Fprintf(env.Stdout, "  note: %d files could not be read now; the next run tries them again\n", st.Skipped)
+		fmt.Fprintln(env.Stdout, "  "+env.L("note:"), env.N("{{.Count}} files could not be read now; the next run tries them again", st.Skipped,
+			map[string]any{"Count": st.Skipped}))
 	}
 	return ExitOK
 }

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup"
@@ -75,13 +75,13 @@ func switchCmd(args []string, env *Env) int {
 		return code
 	}
 	if len(pos) != 1 {
-		return usageError(env, "switch needs exactly one account name")
+		return usageError(env, env.L("switch needs exactly one account name"))
 	}
 	if to != string(accounts.IMAP) && to != string(accounts.POP3) {
-		return usageError(env, "switch: --to imap or --to pop3")
+		return usageError(env, "switch: "+env.L("--to imap or --to pop3"))
 	}
 	tg.Security = accounts.Security(security)
-	ret, err := retentionFlags(keepDays, keepForever, deleteNow)
+	ret, err := retentionFlags(env, keepDays, keepForever, deleteNow)
 	if err != nil {
 		return usageError(env, "switch: "+err.Error())
 	}
@@ -90,13 +90,13 @@ func switchCmd(args []string, env *Env) int {
 		return fail(env, err)
 	}
 	if a.Protocol == accounts.Protocol(to) {
-		return usageError(env, fmt.Sprintf("switch: %s is already a %s account", a.Name, a.Protocol))
+		return usageError(env, "switch: "+env.L("{{.Account}} is already a {{.Protocol}} account", map[string]any{"Account": a.Name, "Protocol": a.Protocol}))
 	}
 	if to == string(accounts.IMAP) && (backupDir != "" || ret.Mode != "") {
-		return usageError(env, "switch: backup options are for --to pop3")
+		return usageError(env, "switch: "+env.L("backup options are for --to pop3"))
 	}
 	if pwStdin {
-		if tg.Password, err = readPassword(env.Stdin); err != nil {
+		if tg.Password, err = readPassword(env); err != nil {
 			return usageError(env, "switch: "+err.Error())
 		}
 	}
@@ -140,7 +140,7 @@ func switchCmd(args []string, env *Env) int {
 }
 
 // retentionFlags turns the retention flags into a policy; none given is the zero value.
-func retentionFlags(keepDays int, keepForever, deleteNow bool) (accounts.Retention, error) {
+func retentionFlags(env *Env, keepDays int, keepForever, deleteNow bool) (accounts.Retention, error) {
 	n := 0
 	for _, set := range []bool{keepDays >= 0, keepForever, deleteNow} {
 		if set {
@@ -149,7 +149,7 @@ func retentionFlags(keepDays int, keepForever, deleteNow bool) (accounts.Retenti
 	}
 	switch {
 	case n > 1:
-		return accounts.Retention{}, fmt.Errorf("use only one of --keep-days, --keep-forever, --delete-after-backup")
+		return accounts.Retention{}, errors.New(env.L("use only one of --keep-days, --keep-forever, --delete-after-backup"))
 	case keepForever:
 		return accounts.Retention{Mode: accounts.KeepForever}, nil
 	case deleteNow:
@@ -189,56 +189,60 @@ func fillSwitchResult(out *switchJSON, res *service.SwitchResult) {
 func printSwitch(env *Env, o *switchJSON) {
 	w := env.Stdout
 	if o.To == accounts.IMAP {
-		fmt.Fprintf(w, "%s: POP3 → IMAP, from the backup in %s.\n", o.Account, o.Dir)
+		fmt.Fprintln(w, env.L("{{.Account}}: POP3 → IMAP, from the backup in {{.Dir}}.", map[string]any{"Account": o.Account, "Dir": o.Dir}))
 		if o.Backup != nil {
-			fmt.Fprintf(w, "Last backup (mail kept on the server): %d new.\n", o.Backup.New)
+			fmt.Fprintln(w, env.L("Last backup (mail kept on the server): {{.Count}} new.", map[string]any{"Count": o.Backup.New}))
 		}
-		fmt.Fprintf(w, "To upload: %d messages, %s; already there: %d.\n", o.Messages, humanBytes(o.Bytes), o.AlreadyDone)
+		fmt.Fprintln(w, env.N("To upload: {{.Count}} messages, {{.Size}}; already there: {{.Done}}.", o.Messages,
+			map[string]any{"Count": o.Messages, "Size": humanBytes(o.Bytes), "Done": o.AlreadyDone}))
 		if o.QuotaFree != nil {
-			fmt.Fprintf(w, "Free on the server: %s — %s.\n", humanBytes(*o.QuotaFree), map[bool]string{true: "fits", false: "does NOT fit"}[o.Fits])
+			fits := env.L("does NOT fit")
+			if o.Fits {
+				fits = env.L("fits")
+			}
+			fmt.Fprintln(w, env.L("Free on the server: {{.Size}} — {{.Fits}}.", map[string]any{"Size": humanBytes(*o.QuotaFree), "Fits": fits}))
 		}
 		if o.Largest > 0 {
-			limit := "no limit announced"
+			limit := env.L("no limit announced")
 			if o.AppendLimit > 0 {
-				limit = "server limit " + humanBytes(o.AppendLimit)
+				limit = env.L("server limit {{.Size}}", map[string]any{"Size": humanBytes(o.AppendLimit)})
 			}
-			fmt.Fprintf(w, "Largest message: %s (%s).\n", humanBytes(o.Largest), limit)
+			fmt.Fprintln(w, env.L("Largest message: {{.Size}} ({{.Limit}}).", map[string]any{"Size": humanBytes(o.Largest), "Limit": limit}))
 		}
 		for _, f := range o.TooBig {
-			fmt.Fprintf(w, "Too big for the server: %s\n", f)
+			fmt.Fprintln(w, env.L("Too big for the server:"), f)
 		}
 		for _, f := range o.Empty {
-			fmt.Fprintf(w, "Empty file, cannot be stored over IMAP: %s\n", f)
+			fmt.Fprintln(w, env.L("Empty file, cannot be stored over IMAP:"), f)
 		}
 	} else {
-		fmt.Fprintf(w, "%s: IMAP → POP3, all folders into %s.\n", o.Account, service.CopyDir(o.Dir))
-		fmt.Fprintln(w, "Note: your other devices, and everyone who shares this address, see only the mail that stays on the server.")
+		fmt.Fprintln(w, env.L("{{.Account}}: IMAP → POP3, all folders into {{.Dir}}.", map[string]any{"Account": o.Account, "Dir": service.CopyDir(o.Dir)}))
+		fmt.Fprintln(w, env.L("Note: your other devices, and everyone who shares this address, see only the mail that stays on the server."))
 		for _, f := range o.Folders {
-			fmt.Fprintf(w, "  %-30s %6d messages  %10s\n", f.Name, f.Messages, humanBytes(f.Bytes))
+			fmt.Fprintf(w, "  %-30s %16s  %10s\n", f.Name, env.N("{{.Count}} messages", f.Messages, map[string]any{"Count": f.Messages}), humanBytes(f.Bytes))
 		}
-		fmt.Fprintf(w, "In all: %d messages, %s.\n", o.Messages, humanBytes(o.Bytes))
+		fmt.Fprintln(w, env.N("In all: {{.Count}} messages, {{.Size}}.", o.Messages, map[string]any{"Count": o.Messages, "Size": humanBytes(o.Bytes)}))
 	}
 	if o.DryRun {
-		fmt.Fprintln(w, "Dry run: nothing was changed.")
+		fmt.Fprintln(w, env.L("Dry run: nothing was changed."))
 		return
 	}
 	if o.To == accounts.IMAP {
-		fmt.Fprintf(w, "Uploaded %d, already there %d, left %d; %d verified on the server.\n", o.Uploaded, o.Adopted, o.Remaining, o.Verified)
+		fmt.Fprintln(w, env.L("Uploaded {{.Uploaded}}, already there {{.Adopted}}, left {{.Remaining}}; {{.Verified}} verified on the server.",
+			map[string]any{"Uploaded": o.Uploaded, "Adopted": o.Adopted, "Remaining": o.Remaining, "Verified": o.Verified}))
 	} else {
-		fmt.Fprintf(w, "%d messages verified in the copy.\n", o.Verified)
+		fmt.Fprintln(w, env.N("{{.Count}} messages verified in the copy.", o.Verified, map[string]any{"Count": o.Verified}))
 	}
 	for _, s := range o.Skipped {
-		fmt.Fprintf(w, "Not uploaded: %s (%s)\n", s.File, s.Error)
+		fmt.Fprintln(w, env.L("Not uploaded: {{.File}} ({{.Error}})", map[string]any{"File": s.File, "Error": s.Error}))
 	}
-	if o.Switched {
-		article := "a"
-		if o.To == accounts.IMAP {
-			article = "an"
-		}
-		fmt.Fprintf(w, "%s is now %s %s account. The old mail stays where it was; Postfach never deletes it.\n",
-			o.Account, article, strings.ToUpper(string(o.To)))
-	} else {
-		fmt.Fprintln(w, "The account was not switched. Run the same command again to continue; nothing is copied twice.")
+	switch {
+	case !o.Switched:
+		fmt.Fprintln(w, env.L("The account was not switched. Run the same command again to continue; nothing is copied twice."))
+	case o.To == accounts.IMAP:
+		fmt.Fprintln(w, env.L("{{.Account}} is now an IMAP account. The old mail stays where it was; Postfach never deletes it.", map[string]any{"Account": o.Account}))
+	default:
+		fmt.Fprintln(w, env.L("{{.Account}} is now a POP3 account. The old mail stays where it was; Postfach never deletes it.", map[string]any{"Account": o.Account}))
 	}
 }
 
@@ -248,7 +252,8 @@ func copyProgress(env *Env, name string) func(imapcopy.Progress) {
 		return nil
 	}
 	return func(p imapcopy.Progress) {
-		fmt.Fprintf(env.Stderr, "\r%s: %s %d/%d messages, %s/%s   ", name, p.Folder, p.Done, p.Total, humanBytes(p.Bytes), humanBytes(p.TotalBytes))
+		fmt.Fprint(env.Stderr, "\r"+env.L("{{.Account}}: {{.Folder}} {{.Done}}/{{.Total}} messages, {{.Bytes}}/{{.TotalBytes}}",
+			map[string]any{"Account": name, "Folder": p.Folder, "Done": p.Done, "Total": p.Total, "Bytes": humanBytes(p.Bytes), "TotalBytes": humanBytes(p.TotalBytes)})+"   ")
 		if p.Done == p.Total {
 			fmt.Fprintln(env.Stderr)
 		}
