@@ -171,12 +171,14 @@ func Icon() fyne.Resource {
 }
 
 // loadTranslations adds our German and English texts to Fyne's; Fyne then picks the
-// language from the system locale (LANG, LC_ALL, …). Calling it again re-reads the
-// locale, which the tests use to switch languages.
+// language from the system locale (LANG, LC_ALL, …), and followLanguage corrects the
+// pick where Postfach's own choice differs. Calling it again re-reads the locale, which
+// the tests use to switch languages.
 func loadTranslations() {
 	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
 		fyne.LogError("load translations", err)
 	}
+	followLanguage()
 }
 
 // reload re-reads the accounts in the background and refreshes everything that shows

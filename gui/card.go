@@ -15,6 +15,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // accountCard shows one account on the overview: name, address and protocol, then for
@@ -190,7 +191,7 @@ func (c *accountCard) update(st *accountStatus) {
 			map[string]any{"When": formatWhen(next, now), "Schedule": describeSchedule(a.Backup.Schedule)}))
 	}
 	c.policy.SetText(lang.L("Saved to {{.Dir}}; mail is {{.Retention}}.",
-		map[string]any{"Dir": a.Backup.Dir, "Retention": describeRetention(a.Backup.Retention)}))
+		map[string]any{"Dir": a.Backup.Dir, "Retention": tr.RetentionText(fyneText{}, a.Backup.Retention)}))
 
 	// Progress.
 	queued := !st.running && c.u.sched.Queued(a.ID)

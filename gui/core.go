@@ -124,7 +124,7 @@ type Candidate struct {
 	NeedsConfirmation bool
 	ConfirmCodes      []string
 	ConfirmReason     string
-	// Notes are provider hints from discovery, e.g. "needs an app password"; noteText
+	// Notes are provider hints from discovery, e.g. "needs an app password"; tr.NoteText
 	// words them in the app's language.
 	Notes []discover.Note
 	// SignIn is set when the provider signs in through its own page (OAuth2), e.g. a

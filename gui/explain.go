@@ -10,6 +10,7 @@ import (
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // fix names the action that best leads out of a problem; the connection test panel
@@ -250,7 +251,7 @@ func passwordHints(acct accounts.Account, notes []discover.Note) []string {
 	}
 	var hints []string
 	for _, n := range notes {
-		hints = append(hints, noteText(n))
+		hints = append(hints, tr.NoteText(fyneText{}, n))
 	}
 	return append(hints,
 		lang.L("Check the password; capital and small letters count."),

@@ -9,6 +9,7 @@ import (
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // TestEveryKindExplained fails when an error kind has no explanation of its own, in
@@ -53,14 +54,14 @@ func TestExplainUsesKindNotText(t *testing.T) {
 }
 
 // TestEveryNoteWorded fails when a provider hint from discovery has no wording of its
-// own: noteText must cover every discover.NoteCode, in English and in German, and keep
+// own: tr.NoteText, through the app's Fyne translator, must cover every discover.NoteCode, in English and in German, and keep
 // the provider's words and link.
 func TestEveryNoteWorded(t *testing.T) {
 	const fallback = "core's English fallback"
 	word := func() map[discover.NoteCode]string {
 		out := map[discover.NoteCode]string{}
 		for _, c := range discover.NoteCodes {
-			out[c] = noteText(discover.Note{Code: c, Text: fallback, Detail: "DETAIL", Link: "https://example.org/help"})
+			out[c] = tr.NoteText(fyneText{}, discover.Note{Code: c, Text: fallback, Detail: "DETAIL", Link: "https://example.org/help"})
 		}
 		return out
 	}

@@ -94,18 +94,6 @@ func describeSchedule(s accounts.Schedule) string {
 	}
 }
 
-// describeRetention says in words what happens to mail on the server.
-func describeRetention(r accounts.Retention) string {
-	switch r.Mode {
-	case accounts.DeleteAfter:
-		return lang.N("deleted from the server {{.Count}} days after the backup", r.Days, map[string]any{"Count": r.Days})
-	case accounts.DeleteNow:
-		return lang.L("deleted from the server right after the backup")
-	default:
-		return lang.L("kept on the server")
-	}
-}
-
 // protocolName is how we write a protocol for people.
 func protocolName(p accounts.Protocol) string {
 	switch p {
@@ -130,3 +118,10 @@ func fingerprintText(fp string) string {
 	}
 	return strings.Join(parts, ":")
 }
+
+// fyneText words the texts the app shares with the command line (package tr) through
+// Fyne's lang, which reads the same catalogs in the language the app shows.
+type fyneText struct{}
+
+func (fyneText) L(key string, data ...any) string            { return lang.L(key, data...) }
+func (fyneText) N(key string, count int, data ...any) string { return lang.N(key, count, data...) }

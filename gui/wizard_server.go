@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/oauth"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // serverStep shows the incoming server (found by discovery or guessed), always
@@ -133,7 +133,7 @@ func (s *serverStep) prefill() {
 		s.source.SetText(lang.L("Found in {{.Source}}. You can change these settings.", map[string]any{"Source": sourceText(c)}))
 		s.source.Importance = widget.LowImportance
 		if c.NeedsConfirmation {
-			s.source.SetText(s.source.Text + " " + confirmText(c))
+			s.source.SetText(s.source.Text + " " + tr.ConfirmText(fyneText{}, c.ConfirmCodes, c.ConfirmReason))
 			s.source.Importance = widget.WarningImportance
 			s.confirm.Text = lang.L("I checked that {{.Host}} is my provider's server (for example on its help page)", map[string]any{"Host": c.Host})
 			s.confirm.Show()
@@ -144,7 +144,7 @@ func (s *serverStep) prefill() {
 		if len(c.Notes) > 0 {
 			texts := make([]string, len(c.Notes))
 			for i, n := range c.Notes {
-				texts[i] = noteText(n)
+				texts[i] = tr.NoteText(fyneText{}, n)
 			}
 			s.notes.SetText(strings.Join(texts, "\n"))
 			s.notes.Show()
@@ -273,68 +273,4 @@ func sourceText(c Candidate) string {
 		s += " (" + c.Provider + ")"
 	}
 	return s
-}
-
-// confirmText says why a discovered server must be confirmed.
-// noteText words a provider hint from discovery in the app's language: a case for every
-// discover.NoteCode (the tests walk discover.NoteCodes), the core's English text only for a
-// code this face does not know.
-func noteText(n discover.Note) string {
-	var s string
-	switch n.Code {
-	case discover.NoteTelekomPassword:
-		s = lang.L("Telekom needs the separate “E-Mail-Passwort” for mail programs, which you set in the Telekom E-Mail Center; your Telekom login password does not work here.")
-	case discover.NoteGMXAccess:
-		s = lang.L("If GMX refuses the connection, switch on “POP3 und IMAP Zugriff erlauben” in the GMX web mail settings (POP3 & IMAP).")
-	case discover.NoteGMXComAccess:
-		s = lang.L("If GMX refuses the connection, allow POP3 and IMAP access in the GMX web mail settings.")
-	case discover.NoteWebDEAccess:
-		s = lang.L("WEB.DE only lets mail programs in after you switch on “POP3/IMAP Abruf” in the WEB.DE web mail settings.")
-	case discover.NoteGmailPOP:
-		s = lang.L("POP must first be switched on in Gmail's settings (See all settings → Forwarding and POP/IMAP).")
-	case discover.NoteGoogleSignIn:
-		s = lang.L("Google does not accept your normal password here: sign in with Google, or use an app password created in your Google account's security settings (it needs two-step verification).")
-	case discover.NoteOutlookPOP:
-		s = lang.L("POP must first be switched on in Outlook.com's settings (Mail → Forwarding and IMAP → “Let devices and apps use POP”).")
-	case discover.NoteMicrosoftOAuth2:
-		s = lang.L("Microsoft accepts only “Sign in with Microsoft” for IMAP and POP; passwords and app passwords are refused.")
-	case discover.NoteYahooAppPassword:
-		s = lang.L("Yahoo does not accept your normal password here: use an app password created in your Yahoo account's security settings (it needs two-step verification).")
-	case discover.NoteICloudAppPassword:
-		s = lang.L("iCloud Mail needs an app-specific password created at account.apple.com, not your Apple Account password.")
-	case discover.NoteICloudUsername:
-		s = lang.L("The user name is the part of your iCloud Mail address before the @. If it is refused, try the full address.")
-	case discover.NoteICloudNoPOP3:
-		s = lang.L("iCloud Mail does not offer POP3.")
-	case discover.NoteEnable:
-		s = lang.L("To let mail programs in, your provider says: {{.Text}}", map[string]any{"Text": n.Detail})
-	case discover.NoteHelp:
-		s = lang.L("Your provider's help: {{.Text}}", map[string]any{"Text": n.Detail})
-	case discover.NoteAuthOnly:
-		s = lang.L("Your provider names only these sign-in methods for this server, so a password may not work: {{.Methods}}", map[string]any{"Methods": n.Detail})
-	default:
-		return n.String()
-	}
-	if n.Link != "" {
-		s += " (" + n.Link + ")"
-	}
-	return s
-}
-
-func confirmText(c Candidate) string {
-	var out []string
-	for _, code := range c.ConfirmCodes {
-		switch code {
-		case "http":
-			out = append(out, lang.L("These settings came over an unencrypted connection, so someone on the way could have changed them."))
-		case "other-domain":
-			out = append(out, lang.L("The server belongs to a different domain than your address."))
-		case "plaintext":
-			out = append(out, lang.L("This server is offered only without encryption."))
-		}
-	}
-	if len(out) == 0 && c.ConfirmReason != "" {
-		out = append(out, c.ConfirmReason)
-	}
-	return strings.Join(out, " ")
 }

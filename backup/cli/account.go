@@ -8,6 +8,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 func accountAdd(args []string, env *Env) int {
@@ -117,7 +118,7 @@ func accountAdd(args []string, env *Env) int {
 	if added.Backup != nil {
 		// The schedule is printed as --schedule takes it, so it stays in English.
 		fmt.Fprintln(env.Stdout, env.L("Backups: {{.Schedule}} into {{.Dir}}, {{.Retention}}.",
-			map[string]any{"Schedule": added.Backup.Schedule, "Dir": added.Backup.Dir, "Retention": retentionText(env, added.Backup.Retention)}))
+			map[string]any{"Schedule": added.Backup.Schedule, "Dir": added.Backup.Dir, "Retention": tr.RetentionText(env, added.Backup.Retention)}))
 		if same, known := service.OnSystemDisk(added.Backup.Dir); same && known {
 			fmt.Fprintln(env.Stderr, "postfach:", env.L("warning: the backup folder is on the system disk; if that disk fails, the backup fails with it. A second drive is safer."))
 		}
@@ -189,17 +190,4 @@ func accountRemove(args []string, env *Env) int {
 		fmt.Fprintln(env.Stdout, env.L("The backup folder {{.Dir}} was left as it is.", map[string]any{"Dir": a.Backup.Dir}))
 	}
 	return ExitOK
-}
-
-// retentionText says in words what happens to mail on the server, with the desktop
-// app's texts.
-func retentionText(env *Env, r accounts.Retention) string {
-	switch r.Mode {
-	case accounts.DeleteAfter:
-		return env.N("deleted from the server {{.Count}} days after the backup", r.Days, map[string]any{"Count": r.Days})
-	case accounts.DeleteNow:
-		return env.L("deleted from the server right after the backup")
-	default:
-		return env.L("kept on the server")
-	}
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/oauth"
-	"github.com/postfach/postfach/backup/cli/tr"
 	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // Exit codes.

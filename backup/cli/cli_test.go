@@ -11,8 +11,8 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/backup/cli/tr"
 	"github.com/postfach/postfach/backup/service"
+	"github.com/postfach/postfach/backup/tr"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 

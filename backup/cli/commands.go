@@ -13,6 +13,7 @@ import (
 	"github.com/postfach/postfach/accounts/discover"
 	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/backup"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // signalContext ends on Ctrl-C, so an interrupted backup stops between safe steps.
@@ -355,12 +356,12 @@ func printDiscovery(env *Env, res *discover.Result) {
 	for _, c := range res.Candidates {
 		flag := ""
 		if c.NeedsConfirmation {
-			flag = "  ⚠ " + env.L("confirm:") + " " + confirmText(env, c)
+			flag = "  ⚠ " + env.L("confirm:") + " " + tr.ConfirmText(env, c.ConfirmCodes, c.ConfirmReason)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s:%d\t%s\t%s\t%s%s\n", c.Rank, c.Protocol, c.Host, c.Port, c.Security,
 			env.L("user {{.User}}", map[string]any{"User": c.Username}), env.L("from {{.Source}}", map[string]any{"Source": c.Source}), flag)
 		for _, n := range c.Notes {
-			fmt.Fprintf(tw, "\t\t%s %s\n", env.L("note:"), noteText(env, n))
+			fmt.Fprintf(tw, "\t\t%s %s\n", env.L("note:"), tr.NoteText(env, n))
 		}
 	}
 	tw.Flush()

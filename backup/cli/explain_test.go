@@ -7,7 +7,7 @@ import (
 
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/backup"
-	"github.com/postfach/postfach/backup/cli/tr"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // TestEveryKindExplained fails when an error kind has no sentence of its own, in

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/backup/cli/tr"
+	"github.com/postfach/postfach/backup/tr"
 )
 
 // TestGermanFromLANG runs commands the way Main sets them up, with a German locale, and

@@ -1,4 +1,5 @@
-// Package tr words the command line in German or English. It reads the catalogs the
+// Package tr words Postfach in German or English: the command line through its Printer,
+// and both faces through the wordings they share (words.go). It reads the catalogs the
 // desktop app reads (assets/translations/*.json, embedded by package assets) with the
 // library Fyne's lang package uses underneath (go-i18n), parsed the way
 // lang.AddTranslationsFS parses them, so a key is the English text with {{.Name}}
