@@ -12,11 +12,12 @@ import (
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/internal/testkit/desktop"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
 
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == browserName && len(os.Args) == 2 {
-		os.Exit(actAsBrowser(os.Args[1]))
+	if status, ok := oauthmock.ActAsBrowser(); ok {
+		os.Exit(status)
 	}
 	if ok, err := desktop.RunHelper(secrets.Set); ok {
 		if err != nil {

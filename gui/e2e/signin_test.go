@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,24 +16,6 @@ import (
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
-
-// browserName is the name under which this test binary plays the system browser: the
-// test puts a link "xdg-open" to itself first on the app's PATH, and fyne's
-// App.OpenURL runs xdg-open on Linux.
-const browserName = "xdg-open"
-
-// actAsBrowser approves the sign-in at the mock as a user would in the browser. The
-// mock's certificate comes from SSL_CERT_FILE, as for the app.
-func actAsBrowser(authURL string) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := oauthmock.FollowSignIn(ctx, http.DefaultClient, authURL); err != nil {
-		fmt.Fprintln(os.Stderr, "browser:", err)
-		return 1
-	}
-	fmt.Fprintln(os.Stderr, "browser: signed in")
-	return 0
-}
 
 // Where the overview has "Add account", and the decision page "Use IMAP for this
 // address" after scrolling down (next to usePOP3X), on the 1280x800 screen.
@@ -74,22 +54,11 @@ func TestWizardOAuth2(t *testing.T) {
 	}
 	// Outside POSTFACH_HOME: the trusted certificates (Dovecot's and the mock's) and the
 	// browser link.
-	aside := t.TempDir()
 	dovecotPEM, err := os.ReadFile(srv.CertPEMFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certs := filepath.Join(aside, "certs.pem")
-	if err := os.WriteFile(certs, append(dovecotPEM, mock.CertPEM()...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(self, filepath.Join(aside, browserName)); err != nil {
-		t.Fatal(err)
-	}
+	aside, certs := mock.BrowserEnv(t, dovecotPEM)
 
 	s := desktop.Start(t, desktop.Options{Binary: binary(t), Home: home, Env: []string{
 		"HOME=" + home,
@@ -99,18 +68,8 @@ func TestWizardOAuth2(t *testing.T) {
 	s.WaitWindow("set up a mail account", 30*time.Second)
 	time.Sleep(time.Second)
 
-	step := 0
-	snap := func(name string) {
-		time.Sleep(700 * time.Millisecond)
-		step++
-		s.Screenshot(fmt.Sprintf("%02d-%s", step, name))
-	}
-	scrollDown := func() {
-		_, _ = s.Run("xdotool", "mousemove", "430", "400")
-		for range 30 {
-			_, _ = s.Run("xdotool", "click", "5")
-		}
-	}
+	snap := s.Step
+	scrollDown := func() { s.ScrollDown(430, 400) }
 	// next tabs to a field and replaces its text.
 	next := func(text string) {
 		s.Key("Tab")

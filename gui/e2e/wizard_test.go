@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -44,18 +43,8 @@ func TestWizardPOP3Setup(t *testing.T) {
 	s.WaitWindow("set up a mail account", 30*time.Second)
 	time.Sleep(time.Second)
 
-	step := 0
-	snap := func(name string) {
-		time.Sleep(700 * time.Millisecond)
-		step++
-		s.Screenshot(fmt.Sprintf("%02d-%s", step, name))
-	}
-	scrollDown := func() {
-		_, _ = s.Run("xdotool", "mousemove", "430", "400")
-		for range 30 {
-			_, _ = s.Run("xdotool", "click", "5")
-		}
-	}
+	snap := s.Step
+	scrollDown := func() { s.ScrollDown(430, 400) }
 	replace := func(x, y int, text string) {
 		s.Click(x, y)
 		s.Key("ctrl+a")

@@ -37,13 +37,14 @@ import (
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup/cli"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
+	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
 
 // TestMain lets the test binary stand in for postfach (LEAKTEST_AS_CLI=1) when the
-// module has no main package to build, and for the system browser (browserName).
+// module has no main package to build, and for the system browser (oauthmock.BrowserName).
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == browserName && len(os.Args) == 2 {
-		os.Exit(actAsBrowser(os.Args[1]))
+	if status, ok := oauthmock.ActAsBrowser(); ok {
+		os.Exit(status)
 	}
 	if os.Getenv("LEAKTEST_AS_CLI") == "1" {
 		os.Exit(cli.Main(os.Args[1:]))

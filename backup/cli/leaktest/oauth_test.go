@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,35 +20,6 @@ import (
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 	"github.com/postfach/postfach/internal/testkit/oauthmock"
 )
-
-// browserName is the name under which the test binary plays the system browser: the
-// sweep puts a link "xdg-open" to itself first on postfach's PATH and sets DISPLAY, so
-// postfach opens the sign-in page exactly as on a desktop (backup/cli/browser_unix.go).
-const browserName = "xdg-open"
-
-// actAsBrowser follows a sign-in URL as a browser does: the mock's authorization
-// endpoint answers with a redirect to postfach's loopback listener, which gets the code.
-// The mock's certificate comes from SSL_CERT_FILE, as for postfach itself.
-func actAsBrowser(authURL string) int {
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(authURL)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "browser:", err)
-		return 1
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		fmt.Fprintln(os.Stderr, "browser: no redirect:", resp.Status)
-		return 1
-	}
-	if resp, err = c.Get(loc); err != nil {
-		fmt.Fprintln(os.Stderr, "browser:", err)
-		return 1
-	}
-	resp.Body.Close()
-	return 0
-}
 
 // tokenSecret is an OAuth2 token and the forms it could leak in: as it is, and as the
 // base64 SASL initial responses that carry it (XOAUTH2; OAUTHBEARER for each port).
@@ -93,22 +63,11 @@ func TestOAuth2TokenLeakSweep(t *testing.T) {
 
 	// Outside the sweep's root, which is scanned: the trusted certificates (Dovecot's
 	// and the mock's) and the browser link.
-	aside := t.TempDir()
 	dovecotPEM, err := os.ReadFile(srv.CertPEMFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certs := filepath.Join(aside, "certs.pem")
-	if err := os.WriteFile(certs, append(dovecotPEM, mock.CertPEM()...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(self, filepath.Join(aside, browserName)); err != nil {
-		t.Fatal(err)
-	}
+	aside, certs := mock.BrowserEnv(t, dovecotPEM)
 	var env []string
 	for _, kv := range s.env {
 		switch k, _, _ := strings.Cut(kv, "="); k {

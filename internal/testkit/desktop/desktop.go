@@ -115,6 +115,7 @@ type Session struct {
 	done chan error
 	env  []string // DISPLAY, XAUTHORITY, DBUS_SESSION_BUS_ADDRESS of the session
 	pid  int
+	step int // Step's counter
 }
 
 // wrapper runs inside xvfb-run and with-session.sh: it publishes the session's
@@ -261,6 +262,24 @@ func (s *Session) Screenshot(name string) string {
 	}
 	s.t.Logf("screenshot: %s", path)
 	return path
+}
+
+// Step lets the app settle and saves a numbered screenshot "<NN>-<name>", so that a
+// click-through's screenshots sort in the order of its steps.
+func (s *Session) Step(name string) {
+	s.t.Helper()
+	time.Sleep(700 * time.Millisecond)
+	s.step++
+	s.Screenshot(fmt.Sprintf("%02d-%s", s.step, name))
+}
+
+// ScrollDown scrolls the widget under (x, y) to its end with the mouse wheel.
+func (s *Session) ScrollDown(x, y int) {
+	s.t.Helper()
+	_, _ = s.Run("xdotool", "mousemove", strconv.Itoa(x), strconv.Itoa(y))
+	for range 30 {
+		_, _ = s.Run("xdotool", "click", "5")
+	}
 }
 
 // Click clicks at screen coordinates (the window sits at 0,0 without a window manager).

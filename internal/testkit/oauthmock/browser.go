@@ -6,7 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
+	"testing"
+	"time"
 )
 
 // Browser plays the user's browser: it opens the sign-in URL at the mock, takes the
@@ -113,4 +118,48 @@ func FollowSignIn(ctx context.Context, client *http.Client, authURL string) erro
 		return fmt.Errorf("oauthmock browser: the loopback listener answered %s", resp.Status)
 	}
 	return nil
+}
+
+// BrowserName is the name under which a test binary plays the system browser for a
+// Postfach process it starts: Fyne's OpenURL and the command line both run xdg-open on
+// Linux.
+const BrowserName = "xdg-open"
+
+// ActAsBrowser is for a test binary's TestMain: when the binary was started as
+// BrowserName with one URL, it approves the sign-in there (FollowSignIn, trusting the
+// mock through SSL_CERT_FILE as the app does), says "browser: signed in" on standard
+// error when it did, and returns the exit status with true.
+func ActAsBrowser() (status int, ok bool) {
+	if filepath.Base(os.Args[0]) != BrowserName || len(os.Args) != 2 {
+		return 0, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := FollowSignIn(ctx, http.DefaultClient, os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "browser:", err)
+		return 1, true
+	}
+	fmt.Fprintln(os.Stderr, "browser: signed in") // tests count these lines in the app's log
+	return 0, true
+}
+
+// BrowserEnv prepares the stand-in browser for a process under test, in a folder of its
+// own (outside any folder a test scans for leaks): binDir holds a link named BrowserName
+// to this test binary, to put first on the process's PATH, and certFile the mock's
+// certificate followed by extraPEM (e.g. Dovecot's), for its SSL_CERT_FILE.
+func (s *Server) BrowserEnv(t testing.TB, extraPEM []byte) (binDir, certFile string) {
+	t.Helper()
+	binDir = t.TempDir()
+	certFile = filepath.Join(binDir, "certs.pem")
+	if err := os.WriteFile(certFile, append(slices.Clone(extraPEM), s.CertPEM()...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(self, filepath.Join(binDir, BrowserName)); err != nil {
+		t.Fatal(err)
+	}
+	return binDir, certFile
 }
