@@ -83,15 +83,29 @@ func runProcessCleanups() {
 	}
 }
 
+var (
+	srvOnce   sync.Once
+	sharedSrv *dovecottest.Server
+)
+
+// benchServer starts the Dovecot every benchmark in the process shares; it outlives the
+// benchmark that started it.
+func benchServer(b testing.TB) *dovecottest.Server {
+	srvOnce.Do(func() { sharedSrv = dovecottest.Start(processTB{b}) })
+	if sharedSrv == nil {
+		b.Fatal("Dovecot failed to start earlier")
+	}
+	return sharedSrv
+}
+
 func benchMailbox(b testing.TB) *mailbox {
 	boxOnce.Do(func() {
 		n := 10000
 		if s := os.Getenv("BENCH_MESSAGES"); s != "" {
 			n, _ = strconv.Atoi(s)
 		}
-		// The server outlives this benchmark: every benchmark in the process shares it.
 		ptb := processTB{b}
-		srv := dovecottest.Start(ptb)
+		srv := benchServer(b)
 		u := srv.AddUser(ptb, "bench", "bench-pw", 0)
 		mb := &mailbox{srv: srv, user: u, count: n}
 		rng := rand.New(rand.NewSource(1))

@@ -316,6 +316,12 @@ var loads []float64
 // benchmark's own RSS (34 MiB for every client in a first attempt, hundreds with the big
 // corpus in memory). GNU time forks a fresh ~1 MiB process instead.
 func runTimed(cmd *exec.Cmd) (measurement, []byte, error) {
+	return runTimedStart(cmd, nil)
+}
+
+// runTimedStart is runTimed that calls started with GNU time's process once it runs
+// (with nil if it failed to start).
+func runTimedStart(cmd *exec.Cmd, started func(*os.Process)) (measurement, []byte, error) {
 	rssFile, err := os.CreateTemp("", "bench-rss")
 	if err != nil {
 		return measurement{}, nil, err
@@ -325,9 +331,18 @@ func runTimed(cmd *exec.Cmd) (measurement, []byte, error) {
 	cmd.Args = append([]string{"/usr/bin/time", "-q", "-f", "%M", "-o", rssFile.Name(), cmd.Path}, cmd.Args[1:]...)
 	cmd.Path = "/usr/bin/time"
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout = &stdout
+	if cmd.Stderr == nil {
+		cmd.Stderr = &stderr
+	}
 	start := time.Now()
-	err = cmd.Run()
+	err = cmd.Start()
+	if started != nil {
+		started(cmd.Process)
+	}
+	if err == nil {
+		err = cmd.Wait()
+	}
 	ms := measurement{wall: time.Since(start)}
 	if b, rerr := os.ReadFile(rssFile.Name()); rerr == nil {
 		f := strings.Fields(string(b))
