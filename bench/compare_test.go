@@ -136,7 +136,7 @@ func runComparison(b *testing.B) *report {
 	bin := postfachBin(b)
 	m := benchMailbox(b)
 	rep := &report{m: m, rounds: envInt("BENCH_ROUNDS", 3), slow: envInt("BENCH_SLOW_ROUNDS", 1)}
-	rep.binNote = "postfach: the desktop binary built from the module root"
+	rep.binNote = "postfach: the desktop binary built from the module root, with the Fyne-free postfach-cli (backup/cli/console, no cgo) beside it as `make build` leaves them: command-line runs are handed to it"
 	rep.fetchmailLabel, rep.getmailLabel = toolVersion("fetchmail"), toolVersion("getmail")
 	ensureTools(b)
 	mda := buildHelper(b, "./cmd/maildirmda")
@@ -626,7 +626,7 @@ var (
 // cliBin builds bench/cmd/postfach-cli, Postfach's command line without the desktop app,
 // to show what linking Fyne costs the command line.
 func cliBin(b *testing.B) string {
-	cliOnce.Do(func() { cliPath = buildHelper(b, "./cmd/postfach-cli") })
+	cliOnce.Do(func() { cliPath = buildHelperEnv(b, "./cmd/postfach-cli", "CGO_ENABLED=0") })
 	if cliPath == "" {
 		b.Fatal("postfach-cli build failed earlier")
 	}
@@ -750,14 +750,19 @@ func toolVersion(name string) string {
 }
 
 // buildHelper builds a small program from bench/cmd.
-func buildHelper(b *testing.B, pkg string) string {
+func buildHelper(b *testing.B, pkg string) string { return buildHelperEnv(b, pkg) }
+
+// buildHelperEnv builds pkg with env added to the go command's environment.
+func buildHelperEnv(b *testing.B, pkg string, env ...string) string {
 	dir, err := os.MkdirTemp("", "bench-helper")
 	if err != nil {
 		b.Fatal(err)
 	}
 	processCleanups = append(processCleanups, func() { os.RemoveAll(dir) })
 	bin := filepath.Join(dir, filepath.Base(pkg))
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin

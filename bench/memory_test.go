@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,8 +28,11 @@ import (
 //
 //	bash .ci/with-session.sh go test -run '^$' -bench Memory -benchtime 1x ./bench/
 //
-// BENCH_MEMORY_BINS picks the clients (desktop,console,postfach-cli; default the first
-// two); bench/cmd/postfach-cli is the console's code with profiling hooks. BENCH_MEMORY_ENV
+// BENCH_MEMORY_BINS picks the clients (desktop,desktop-alone,console,postfach-cli; default
+// the first three): desktop is the desktop binary with the Fyne-free postfach-cli beside
+// it, as `make build` leaves them (it hands the run to postfach-cli), desktop-alone the
+// same binary without it; bench/cmd/postfach-cli is the console's code with profiling
+// hooks. BENCH_MEMORY_ENV
 // adds space-separated KEY=VALUE settings to the clients' environment, e.g.
 // "GODEBUG=gctrace=1" or "BENCH_HEAPPROFILE=/tmp/heap.out" (see bench/cmd/postfach-cli);
 // their stderr is printed. BENCH_MEMORY_SMAPS=1 prints the largest mappings at the
@@ -38,8 +42,9 @@ func BenchmarkMemory(b *testing.B) {
 		b.Skip("needs a keyring: run with `make bench`")
 	}
 	m := memoryMailbox(b)
-	bins := map[string]func(*testing.B) string{"desktop": func(b *testing.B) string { return postfachBin(b) }, "console": consoleBin, "postfach-cli": cliBin}
-	names := []string{"desktop", "console"}
+	bins := map[string]func(*testing.B) string{"desktop": func(b *testing.B) string { return postfachBin(b) },
+		"desktop-alone": desktopAloneBin, "console": consoleBin, "postfach-cli": cliBin}
+	names := []string{"desktop", "desktop-alone", "console"}
 	if s := os.Getenv("BENCH_MEMORY_BINS"); s != "" {
 		names = strings.Split(s, ",")
 	}
@@ -131,15 +136,36 @@ var (
 
 	consoleOnce sync.Once
 	consolePath string
+
+	aloneOnce sync.Once
+	alonePath string
 )
 
-// consoleBin builds backup/cli/console, the Fyne-free command line.
+// consoleBin builds backup/cli/console, the Fyne-free command line, as it ships: without
+// cgo (postfach.com on Windows, postfach-cli on Linux).
 func consoleBin(b *testing.B) string {
-	consoleOnce.Do(func() { consolePath = buildHelper(b, "../backup/cli/console") })
+	consoleOnce.Do(func() { consolePath = buildHelperEnv(b, "../backup/cli/console", "CGO_ENABLED=0") })
 	if consolePath == "" {
 		b.Fatal("console build failed earlier")
 	}
 	return consolePath
+}
+
+// desktopAloneBin is the desktop binary without a postfach-cli beside it, so that it
+// runs command lines itself: what linking Fyne costs a run.
+func desktopAloneBin(b *testing.B) string {
+	aloneOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "bench-alone")
+		if err != nil {
+			b.Fatal(err)
+		}
+		processCleanups = append(processCleanups, func() { os.RemoveAll(dir) })
+		alonePath = filepath.Join(dir, "postfach")
+		if err := os.Link(postfachBin(b), alonePath); err != nil {
+			b.Fatal(err)
+		}
+	})
+	return alonePath
 }
 
 // memSample is one reading of a process's memory, in bytes.
