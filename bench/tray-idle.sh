@@ -6,6 +6,7 @@
 # provides.
 #   BENCH_TRAY_MINUTES=N  how long (default 10)
 #   BENCH_TRAY_SHOWN=1    start with the window shown instead of only in the tray
+#   BENCH_TRAY_PROFILE=1  run bench/cmd/trayprof (the app plus a heap profile at the end)
 #   POSTFACH_BIN=PATH     a prebuilt desktop binary (default: built from the module root)
 set -euo pipefail
 cd "$(dirname "$0")/.."

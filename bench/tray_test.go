@@ -18,7 +18,7 @@ import (
 // 20 s and reads the app process's VmRSS and VmHWM. The note is set instead when the
 // measurement is impossible.
 func trayIdle(b *testing.B, bin string, m *mailbox) (rss, hwm int64, note string) {
-	app, note := startTray(b, bin, m, false)
+	app, note := startTray(b, bin, bin, m, false)
 	if app == nil {
 		return 0, 0, note
 	}
@@ -50,8 +50,9 @@ type trayApp struct {
 
 // startTray adds the three accounts to a private home and starts the desktop app under
 // xvfb-run, with its window shown or (hidden) only in the tray, as the autostart entry
-// starts it. It returns nil and a note when the app cannot run here.
-func startTray(b *testing.B, bin string, m *mailbox, hidden bool) (*trayApp, string) {
+// starts it. bin adds the accounts; appBin is the app started (the same binary, or
+// bench/cmd/trayprof). It returns nil and a note when the app cannot run here.
+func startTray(b *testing.B, bin, appBin string, m *mailbox, hidden bool) (*trayApp, string) {
 	if _, err := exec.LookPath("xvfb-run"); err != nil {
 		return nil, "skipped: xvfb-run not installed"
 	}
@@ -79,7 +80,7 @@ func startTray(b *testing.B, bin string, m *mailbox, hidden bool) (*trayApp, str
 		cli(b, bin, home, m, m.user.Password, append(append([]string{"account", "add"}, a...), common...)...)
 		names = append(names, a[1])
 	}
-	args := []string{"-a", "-s", "-screen 0 1280x800x24", bin}
+	args := []string{"-a", "-s", "-screen 0 1280x800x24", appBin}
 	if hidden {
 		args = append(args, "--start-hidden")
 	}
@@ -154,13 +155,18 @@ func procStatusKB(pid int, field string) int64 {
 // off. Each minute it prints VmRSS (anonymous + file-backed), the CPU used in that minute
 // and the Go heap after the app's last garbage collection (GODEBUG=gctrace=1); at the end
 // the largest mappings (smaps), which separate Mesa's software GL, the shared libraries,
-// the binary and the anonymous memory (Go heap and GL buffers alike). bench/tray-idle.sh
-// runs it.
+// the binary and the anonymous memory (Go heap and GL buffers alike). BENCH_TRAY_PROFILE=1
+// runs bench/cmd/trayprof instead of the app and writes its heap profile at the end.
+// bench/tray-idle.sh runs it.
 func BenchmarkTrayIdle(b *testing.B) {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		b.Skip("needs a D-Bus session: run bench/tray-idle.sh")
 	}
 	bin := postfachBin(b)
+	appBin := bin
+	if os.Getenv("BENCH_TRAY_PROFILE") == "1" {
+		appBin = trayProfBin(b, bin)
+	}
 	m := trayMailbox(b)
 	minutes := 10
 	if v, err := strconv.Atoi(os.Getenv("BENCH_TRAY_MINUTES")); err == nil && v >= 0 {
@@ -168,7 +174,10 @@ func BenchmarkTrayIdle(b *testing.B) {
 	}
 	shown := os.Getenv("BENCH_TRAY_SHOWN") == "1"
 	os.Setenv("GODEBUG", "gctrace=1")
-	app, note := startTray(b, bin, m, !shown)
+	if appBin != bin {
+		os.Setenv("BENCH_HEAPPROFILE", filepath.Join(os.TempDir(), "tray-heap.out"))
+	}
+	app, note := startTray(b, bin, appBin, m, !shown)
 	os.Unsetenv("GODEBUG")
 	if app == nil {
 		b.Skip(note)
@@ -176,7 +185,7 @@ func BenchmarkTrayIdle(b *testing.B) {
 	defer app.stop()
 	var pid int
 	for deadline := time.Now().Add(20 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		pid = findAppPID(bin, app.home)
+		pid = findAppPID(appBin, app.home)
 	}
 	if pid == 0 {
 		b.Fatalf("app process not found: %s", tailString(app.out.String(), 500))
@@ -200,8 +209,16 @@ func BenchmarkTrayIdle(b *testing.B) {
 		fmt.Printf("bench: tray %4d %6.1f  %6.1f  %6.1f  %5.2f  %s\n", i, mib(rss),
 			mib(procStatusKB(pid, "RssAnon")<<10), mib(procStatusKB(pid, "RssFile")<<10), pct, lastGCLine(app.out.String()))
 	}
-	if maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid)); err == nil {
-		fmt.Printf("bench: tray largest mappings at the end:\n%s", summarizeSmaps(maps))
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		b.Fatalf("smaps: %v", err)
+	}
+	fmt.Printf("bench: tray largest mappings at the end:\n%s", summarizeSmaps(maps))
+	if appBin != bin {
+		syscall.Kill(pid, syscall.SIGUSR1)
+		time.Sleep(2 * time.Second)
+		fmt.Printf("bench: tray heap profile in %s (go tool pprof -sample_index=inuse_space %s %s)\n",
+			os.Getenv("BENCH_HEAPPROFILE"), appBin, os.Getenv("BENCH_HEAPPROFILE"))
 	}
 	b.ReportMetric(mib(rss), "RSS-MiB")
 }
@@ -248,4 +265,13 @@ func lastGCLine(out string) string {
 		}
 	}
 	return line
+}
+
+// trayProfBin builds bench/cmd/trayprof next to the desktop binary.
+func trayProfBin(b *testing.B, bin string) string {
+	out := filepath.Join(filepath.Dir(bin), "trayprof")
+	if msg, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", out, "./cmd/trayprof").CombinedOutput(); err != nil {
+		b.Fatalf("go build trayprof: %v\n%s", err, msg)
+	}
+	return out
 }

@@ -5,7 +5,8 @@
 // For profiling, BENCH_HEAPPROFILE=FILE writes a heap profile (pprof format, in-use and
 // allocated space) each time the live heap after a garbage collection reaches a new
 // maximum, so FILE ends up describing the run's peak; BENCH_CPUPROFILE=FILE writes a CPU
-// profile of the whole run.
+// profile of the whole run, BENCH_TRACE=FILE an execution trace (go tool trace: where the
+// run waits on the network, on system calls and on other goroutines).
 package main
 
 import (
@@ -13,12 +14,24 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/postfach/postfach/backup/cli"
 )
 
 func main() {
+	if path := os.Getenv("BENCH_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			panic(err)
+		}
+		trace.Start(f)
+		code := run()
+		trace.Stop()
+		f.Close()
+		os.Exit(code)
+	}
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
