@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
@@ -47,6 +48,10 @@ func main() {
 }
 
 func run() int {
+	// As backup/cli/console does.
+	if len(os.Args) > 1 && os.Args[1] == "backup" {
+		debug.SetGCPercent(50)
+	}
 	if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
 		runtime.MemProfileRate = 4096
 		stop := make(chan struct{})
