@@ -17,8 +17,10 @@ const cliName = "postfach-cli"
 // execCLI replaces this process with cliName when it is installed next to the
 // executable, so command-line runs keep only this binary's start-up (the dynamic
 // libraries and package initialisation, before main) and not its memory through the
-// whole run. It returns when there is no such file or it cannot be executed; the
-// caller then runs the command itself.
+// whole run. On Linux the C constructor of cliexec_linux.go has usually done so before
+// Go started, without even that start-up; this is the fallback where it could not
+// (another libc, another Unix). It returns when there is no such file or it cannot be
+// executed; the caller then runs the command itself.
 func execCLI(args []string) {
 	exe, err := os.Executable()
 	if err != nil {
