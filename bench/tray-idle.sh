@@ -10,7 +10,7 @@
 #   POSTFACH_BIN=PATH     a prebuilt desktop binary (default: built from the module root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export POSTFACH_REQUIRE_DOVECOT=1
+export POSTFACH_REQUIRE_DOVECOT=1 BENCH_TRAY_IDLE=1
 minutes=${BENCH_TRAY_MINUTES:-10}
 bash .ci/with-session.sh go test -run '^$' -bench '^BenchmarkTrayIdle$' -benchtime 1x \
   -timeout "$((minutes + 10))m" ./bench/
