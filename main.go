@@ -20,6 +20,7 @@ const appID = "de.postfach.app"
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] != gui.StartHiddenArg {
+		execCLI(os.Args[1:])
 		os.Exit(cli.Main(os.Args[1:]))
 	}
 	dir, err := accounts.DefaultDir()

@@ -115,7 +115,7 @@ func listMailbox(ctx context.Context, s session) (*listing, error) {
 	for _, sz := range sizes {
 		octets[sz.Num] = sz.Octets
 	}
-	l := &listing{byUIDL: make(map[string]message, len(uids)), dup: map[string]bool{}}
+	l := &listing{msgs: make([]message, 0, len(uids)), byUIDL: make(map[string]message, len(uids)), dup: map[string]bool{}}
 	for _, u := range uids {
 		if _, seen := l.byUIDL[u.UID]; seen {
 			l.dup[u.UID] = true

@@ -31,7 +31,8 @@ var (
 )
 
 // postfachBin builds the real desktop binary once per benchmark process (with the same
-// build tag `make build` uses). POSTFACH_BIN names a prebuilt binary instead.
+// build tag `make build` uses), with the Fyne-free postfach-cli beside it. POSTFACH_BIN
+// names a prebuilt binary instead (with or without a postfach-cli beside it).
 func postfachBin(b testing.TB) string {
 	buildOnce.Do(func() {
 		if p := os.Getenv("POSTFACH_BIN"); p != "" {
@@ -47,6 +48,14 @@ func postfachBin(b testing.TB) string {
 		binPath = filepath.Join(dir, "postfach")
 		if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", binPath, "..").CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		// The Fyne-free command line next to it, as `make build` installs it: the
+		// desktop binary hands command-line runs to it (cliexec_unix.go).
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "postfach-cli"), "../backup/cli/console")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build postfach-cli: %v\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -83,15 +92,29 @@ func runProcessCleanups() {
 	}
 }
 
+var (
+	srvOnce   sync.Once
+	sharedSrv *dovecottest.Server
+)
+
+// benchServer starts the Dovecot every benchmark in the process shares; it outlives the
+// benchmark that started it.
+func benchServer(b testing.TB) *dovecottest.Server {
+	srvOnce.Do(func() { sharedSrv = dovecottest.Start(processTB{b}) })
+	if sharedSrv == nil {
+		b.Fatal("Dovecot failed to start earlier")
+	}
+	return sharedSrv
+}
+
 func benchMailbox(b testing.TB) *mailbox {
 	boxOnce.Do(func() {
 		n := 10000
 		if s := os.Getenv("BENCH_MESSAGES"); s != "" {
 			n, _ = strconv.Atoi(s)
 		}
-		// The server outlives this benchmark: every benchmark in the process shares it.
 		ptb := processTB{b}
-		srv := dovecottest.Start(ptb)
+		srv := benchServer(b)
 		u := srv.AddUser(ptb, "bench", "bench-pw", 0)
 		mb := &mailbox{srv: srv, user: u, count: n}
 		rng := rand.New(rand.NewSource(1))

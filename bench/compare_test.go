@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,8 +63,9 @@ type proto struct {
 
 // measurement is one run of a client process.
 type measurement struct {
-	wall time.Duration
-	rss  int64 // bytes
+	wall      time.Duration
+	rss       int64 // bytes
+	user, sys time.Duration
 }
 
 // installation is one client set up from scratch in its own directory.
@@ -93,6 +95,15 @@ func (r *row) ok() bool { return len(r.fulls) > 0 }
 
 func (r *row) full() time.Duration { return median(r.fulls) }
 func (r *row) incr() time.Duration { return median(r.incrs) }
+
+// fullCPU is the median full run's user and system CPU time (the client's own, not the
+// server's): on a shared machine it varies less than the wall time.
+func (r *row) fullCPU() (user, sys time.Duration) {
+	ms := slices.Clone(r.fulls)
+	slices.SortFunc(ms, func(a, b measurement) int { return cmp.Compare(a.wall, b.wall) })
+	m := ms[(len(ms)-1)/2]
+	return m.user, m.sys
+}
 func (r *row) peakRSS() int64 {
 	var m int64
 	for _, x := range append(slices.Clone(r.fulls), r.incrs...) {
@@ -136,7 +147,7 @@ func runComparison(b *testing.B) *report {
 	bin := postfachBin(b)
 	m := benchMailbox(b)
 	rep := &report{m: m, rounds: envInt("BENCH_ROUNDS", 3), slow: envInt("BENCH_SLOW_ROUNDS", 1)}
-	rep.binNote = "postfach: the desktop binary built from the module root"
+	rep.binNote = "postfach: the desktop binary built from the module root, with the Fyne-free postfach-cli (backup/cli/console, no cgo) beside it as `make build` leaves them: command-line runs are handed to it"
 	rep.fetchmailLabel, rep.getmailLabel = toolVersion("fetchmail"), toolVersion("getmail")
 	ensureTools(b)
 	mda := buildHelper(b, "./cmd/maildirmda")
@@ -215,8 +226,9 @@ func sample(b *testing.B, m *mailbox, t tool, p proto, r *row) {
 		}
 		r.fulls = append(r.fulls, full)
 		r.incrs = append(r.incrs, incr)
-		fmt.Printf("bench: %-9s %-5s full %8.2f s (RSS %5.1f MiB), incremental %6.3f s (RSS %5.1f MiB)\n",
-			t.key, p.name, full.wall.Seconds(), mib(full.rss), incr.wall.Seconds(), mib(incr.rss))
+		fmt.Printf("bench: %-9s %-5s full %8.2f s (CPU %.2f user + %.2f sys, RSS %5.1f MiB), incremental %6.3f s (CPU %.3f + %.3f, RSS %5.1f MiB)\n",
+			t.key, p.name, full.wall.Seconds(), full.user.Seconds(), full.sys.Seconds(), mib(full.rss),
+			incr.wall.Seconds(), incr.user.Seconds(), incr.sys.Seconds(), mib(incr.rss))
 		return
 	}
 }
@@ -316,24 +328,43 @@ var loads []float64
 // benchmark's own RSS (34 MiB for every client in a first attempt, hundreds with the big
 // corpus in memory). GNU time forks a fresh ~1 MiB process instead.
 func runTimed(cmd *exec.Cmd) (measurement, []byte, error) {
+	return runTimedStart(cmd, nil)
+}
+
+// runTimedStart is runTimed that calls started with GNU time's process once it runs
+// (with nil if it failed to start).
+func runTimedStart(cmd *exec.Cmd, started func(*os.Process)) (measurement, []byte, error) {
 	rssFile, err := os.CreateTemp("", "bench-rss")
 	if err != nil {
 		return measurement{}, nil, err
 	}
 	rssFile.Close()
 	defer os.Remove(rssFile.Name())
-	cmd.Args = append([]string{"/usr/bin/time", "-q", "-f", "%M", "-o", rssFile.Name(), cmd.Path}, cmd.Args[1:]...)
+	cmd.Args = append([]string{"/usr/bin/time", "-q", "-f", "%U %S %M", "-o", rssFile.Name(), cmd.Path}, cmd.Args[1:]...)
 	cmd.Path = "/usr/bin/time"
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout = &stdout
+	if cmd.Stderr == nil {
+		cmd.Stderr = &stderr
+	}
 	start := time.Now()
-	err = cmd.Run()
+	err = cmd.Start()
+	if started != nil {
+		started(cmd.Process)
+	}
+	if err == nil {
+		err = cmd.Wait()
+	}
 	ms := measurement{wall: time.Since(start)}
 	if b, rerr := os.ReadFile(rssFile.Name()); rerr == nil {
-		f := strings.Fields(string(b))
-		if len(f) > 0 {
-			kb, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+		// GNU time may print a status line first; the figures are the last three fields.
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			f = f[len(f)-3:]
+			kb, _ := strconv.ParseInt(f[2], 10, 64)
 			ms.rss = kb * 1024
+			u, _ := strconv.ParseFloat(f[0], 64)
+			s, _ := strconv.ParseFloat(f[1], 64)
+			ms.user, ms.sys = time.Duration(u*float64(time.Second)), time.Duration(s*float64(time.Second))
 		}
 	}
 	if err != nil {
@@ -611,7 +642,7 @@ var (
 // cliBin builds bench/cmd/postfach-cli, Postfach's command line without the desktop app,
 // to show what linking Fyne costs the command line.
 func cliBin(b *testing.B) string {
-	cliOnce.Do(func() { cliPath = buildHelper(b, "./cmd/postfach-cli") })
+	cliOnce.Do(func() { cliPath = buildHelperEnv(b, "./cmd/postfach-cli", "CGO_ENABLED=0") })
 	if cliPath == "" {
 		b.Fatal("postfach-cli build failed earlier")
 	}
@@ -735,14 +766,19 @@ func toolVersion(name string) string {
 }
 
 // buildHelper builds a small program from bench/cmd.
-func buildHelper(b *testing.B, pkg string) string {
+func buildHelper(b *testing.B, pkg string) string { return buildHelperEnv(b, pkg) }
+
+// buildHelperEnv builds pkg with env added to the go command's environment.
+func buildHelperEnv(b *testing.B, pkg string, env ...string) string {
 	dir, err := os.MkdirTemp("", "bench-helper")
 	if err != nil {
 		b.Fatal(err)
 	}
 	processCleanups = append(processCleanups, func() { os.RemoveAll(dir) })
 	bin := filepath.Join(dir, filepath.Base(pkg))
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
@@ -790,12 +826,12 @@ func (rep *report) print() {
 		p("Backups written under BENCH_DIR=%s.\n", d)
 	}
 	p("%s\n\n", rep.binNote)
-	p("| protocol | client | full backup | msg/s | MB/s | × Postfach | incremental | peak RSS | runs ok |\n")
-	p("|---|---|---:|---:|---:|---:|---:|---:|---|\n")
+	p("| protocol | client | full backup | CPU user + sys | msg/s | MB/s | × Postfach | incremental | peak RSS | runs ok |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rep.rows {
 		runs := fmt.Sprintf("%d/%d", len(r.fulls), len(r.fulls)+len(r.failures))
 		if !r.ok() {
-			p("| %s | %s | **failed** | | | | | | %s |\n", r.proto.name, r.label, runs)
+			p("| %s | %s | **failed** | | | | | | | %s |\n", r.proto.name, r.label, runs)
 			continue
 		}
 		full := r.full().Seconds()
@@ -805,13 +841,14 @@ func (rep *report) print() {
 		} else if r.tool != "postfach" {
 			ratio = "–"
 		}
-		p("| %s | %s | %.2f s | %.0f | %.1f | %s | %.3f s | %.1f MiB | %s |\n", r.proto.name, r.label, full,
-			float64(m.count)/full, float64(m.wire)/1e6/full, ratio, r.incr().Seconds(), mib(r.peakRSS()), runs)
+		user, sys := r.fullCPU()
+		p("| %s | %s | %.2f s | %.2f + %.2f s | %.0f | %.1f | %s | %.3f s | %.1f MiB | %s |\n", r.proto.name, r.label, full,
+			user.Seconds(), sys.Seconds(), float64(m.count)/full, float64(m.wire)/1e6/full, ratio, r.incr().Seconds(), mib(r.peakRSS()), runs)
 	}
 	if rep.trayNote != "" {
-		p("| – | desktop app idle in the tray, 3 accounts | | | | | | %s | |\n", rep.trayNote)
+		p("| – | desktop app idle in the tray, 3 accounts | | | | | | | %s | |\n", rep.trayNote)
 	} else if rep.trayRSS > 0 {
-		p("| – | desktop app idle in the tray, 3 accounts (VmRSS after 20 s; VmHWM %.1f MiB; %s) | | | | | | %.1f MiB | |\n",
+		p("| – | desktop app idle in the tray, 3 accounts (VmRSS after 20 s; VmHWM %.1f MiB; %s) | | | | | | | %.1f MiB | |\n",
 			mib(rep.trayHWM), trayDetail, mib(rep.trayRSS))
 	}
 	var failed []string

@@ -10,7 +10,8 @@
 #   BENCH_SLOW_ROUNDS=N  runs of fetchmail and getmail6 per protocol (default 1)
 #   BENCH_TOOLS=a,b      only these clients (postfach,postfach-cli,ceiling,limit,fetchmail,getmail,getmail-patched)
 #   BENCH_PROTOS=a,b     only these protocols (POP3,POP3S)
-#   BENCH_TRAY=0         skip the desktop app's idle-memory measurement
+#   BENCH_TRAY=0         skip the desktop app's idle-memory measurement (20 s, window shown;
+#                        bench/tray-idle.sh measures 10 minutes in the tray)
 #   BENCH_DIR=DIR        where the clients write (default: TMPDIR); needs ~25 GB free to
 #                        keep every output until the end (less: outputs are deleted as
 #                        they finish, with a pause before the next client). Durability

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/systray"
 
 	"github.com/postfach/postfach/accounts"
 )
@@ -100,7 +101,10 @@ func (u *UI) setupTray() {
 	}
 	u.tray = &trayState{desk: desk}
 	desk.SetSystemTrayIcon(Icon())
-	desk.SetSystemTrayWindow(u.win) // left click shows the window; close hides it
+	desk.SetSystemTrayWindow(u.win) // close hides the window
+	// A click on the icon shows the window through showMain, which first gives it its
+	// content when the app started hidden (Fyne's own handler would show it empty).
+	systray.SetOnTapped(func() { fyne.Do(u.showMain) })
 	u.win.SetCloseIntercept(u.win.Hide)
 	u.refreshTray()
 }

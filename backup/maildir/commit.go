@@ -133,5 +133,16 @@ func (d *Dir) Publish(batch []*Pending) error {
 }
 
 // SyncNew makes the renames into new/ durable. tmp/ needs no sync: a file's entry there
-// only ever matters until its rename, and the rename is made durable here.
-func (d *Dir) SyncNew() error { return atomicfile.SyncDir(filepath.Join(d.path, New)) }
+// only ever matters until its rename, and the rename is made durable here. The first call
+// also syncs the Maildir's directory, so that new/ itself is durable (whoever created it,
+// this process or one that crashed before syncing) before anything relies on a message
+// in it.
+func (d *Dir) SyncNew() error {
+	if !d.rootSynced {
+		if err := atomicfile.SyncDir(d.path); err != nil {
+			return err
+		}
+		d.rootSynced = true
+	}
+	return atomicfile.SyncDir(filepath.Join(d.path, New))
+}

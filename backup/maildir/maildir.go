@@ -31,6 +31,10 @@ type Dir struct {
 	open map[*Pending]struct{}
 	// spare is the write buffer of the last finished message, reused by the next Create.
 	spare *bufio.Writer
+	// rootSynced is set once SyncNew has synced the Maildir's own directory, which holds
+	// the entries of new/, cur/ and tmp/. Only the committing side touches it, one
+	// commit at a time.
+	rootSynced bool
 	// syncFile makes one file's data durable; nil means syncData. Tests set it to make
 	// a sync fail.
 	syncFile func(*os.File) error
@@ -49,17 +53,30 @@ const (
 
 const suffix = ".postfach"
 
-// Create makes the Maildir's subdirectories (0700) if they do not exist and returns it.
+// Create makes the Maildir's subdirectories (0700) if they do not exist, makes their
+// entries durable when it created any, and returns it. When all three exist it syncs
+// nothing: a run that publishes nothing, such as an incremental backup with nothing new,
+// then waits for no directory sync (13 ms of a 0.1 s run in bench/memory_test.go), and
+// SyncNew syncs the directory before the first message relies on new/ (in case they
+// were made by a process that crashed before its sync).
 func Create(path string) (*Dir, error) {
+	created := false
 	for _, sub := range []string{Cur, New, Tmp} {
-		if err := os.MkdirAll(filepath.Join(path, sub), 0o700); err != nil {
+		dir := filepath.Join(path, sub)
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("maildir %s: %w", path, err)
 		}
+		created = true
 	}
-	if err := atomicfile.SyncDir(path); err != nil {
-		return nil, err
+	if created {
+		if err := atomicfile.SyncDir(path); err != nil {
+			return nil, err
+		}
 	}
-	return &Dir{path: path}, nil
+	return &Dir{path: path, rootSynced: created}, nil
 }
 
 // Open returns the Maildir at path; it fails if a subdirectory is missing.
