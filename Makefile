@@ -9,6 +9,9 @@
 
 GO        ?= go
 BIN       ?= postfach
+# The Fyne-free command line beside the desktop binary, which hands command lines to it
+# (backup/cli/handover); Windows ships the same program as postfach.com.
+CLI_BIN   ?= postfach-cli
 FYNE_TOOL ?= fyne.io/tools/cmd/fyne@v1.7.4
 FUZZTIME  ?= 20000x
 # FyneApp.toml's [Migrations] fyneDo = true: `fyne build` sets this tag; plain go needs it.
@@ -39,6 +42,7 @@ deps-windows:
 
 build: deps
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(CLI_BIN) ./backup/cli/console
 
 run: build
 	./$(BIN)
@@ -81,10 +85,12 @@ bench: deps
 
 package: deps
 	$(GO) run $(FYNE_TOOL) package -os linux -name Postfach
+	CGO_ENABLED=0 $(GO) build -ldflags "-s -w $(LDFLAGS)" -o dist/postfach-cli ./backup/cli/console
+	bash .ci/package-linux-cli.sh Postfach.tar.xz dist/postfach-cli
 
 # One cgo build path (plain go build + windres resources), sharing Go's build cache.
 package-windows: deps-windows
 	OAUTH_LDFLAGS="$(LDFLAGS)" bash .ci/package-windows.sh
 
 clean:
-	rm -rf $(BIN) Postfach.tar.xz dist
+	rm -rf $(BIN) $(CLI_BIN) Postfach.tar.xz dist

@@ -10,6 +10,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/backup/cli"
+	"github.com/postfach/postfach/backup/cli/handover"
 	"github.com/postfach/postfach/gui"
 	"github.com/postfach/postfach/gui/realcore"
 )
@@ -20,7 +21,7 @@ const appID = "de.postfach.app"
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] != gui.StartHiddenArg {
-		execCLI(os.Args[1:])
+		handover.Exec(os.Args[1:])
 		os.Exit(cli.Main(os.Args[1:]))
 	}
 	dir, err := accounts.DefaultDir()

@@ -51,7 +51,7 @@ func postfachBin(b testing.TB) string {
 			return
 		}
 		// The Fyne-free command line next to it, as `make build` installs it: the
-		// desktop binary hands command-line runs to it (cliexec_unix.go).
+		// desktop binary hands command-line runs to it (backup/cli/handover).
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "postfach-cli"), "../backup/cli/console")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {

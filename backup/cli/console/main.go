@@ -1,6 +1,6 @@
 // Command console is Postfach's command line for Windows, shipped there as
 // postfach.com next to Postfach.exe, and for Linux, as postfach-cli next to the desktop
-// binary, which hands command lines to it (cliexec_unix.go).
+// binary, which hands command lines to it (backup/cli/handover).
 //
 // Postfach.exe is a GUI-subsystem program, so double-clicking it opens no console
 // window; the price is that cmd and PowerShell neither wait for it nor show its output

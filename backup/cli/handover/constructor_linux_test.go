@@ -1,6 +1,6 @@
 //go:build linux && cgo
 
-package main
+package handover
 
 import (
 	"os"
@@ -8,18 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/postfach/postfach/gui"
 )
 
-func TestStartHiddenArgSame(t *testing.T) {
-	if startHiddenC != gui.StartHiddenArg {
-		t.Fatalf("cliexec_linux.go leaves %q to the app, gui.StartHiddenArg is %q", startHiddenC, gui.StartHiddenArg)
+func TestAppArgSame(t *testing.T) {
+	if startHiddenC != AppArg {
+		t.Fatalf("constructor_linux.go leaves %q to the app, AppArg is %q", startHiddenC, AppArg)
 	}
 }
 
 // TestConstructorHandsOver runs a copy of this test binary, which carries the C
-// constructor of cliexec_linux.go, next to a postfach-cli script: command lines must
+// constructor of constructor_linux.go, next to a postfach-cli script: command lines must
 // reach the script with their arguments, the start-hidden argument must not.
 func TestConstructorHandsOver(t *testing.T) {
 	if os.Getenv("POSTFACH_CLIEXEC_CHILD") == "1" {
@@ -48,7 +46,7 @@ func TestConstructorHandsOver(t *testing.T) {
 	}{
 		{[]string{"backup", "--json", "a b"}, "handed over: " + filepath.Join(dir, "postfach-cli") + " backup --json a b"},
 		{[]string{"account", "list"}, "handed over: " + filepath.Join(dir, "postfach-cli") + " account list"},
-		{[]string{gui.StartHiddenArg, "-test.run=^$"}, ""},
+		{[]string{AppArg, "-test.run=^$"}, ""},
 		{[]string{"-test.run=^$"}, "handed over: " + filepath.Join(dir, "postfach-cli") + " -test.run=^$"},
 	} {
 		cmd := exec.Command(bin, tc.args...)

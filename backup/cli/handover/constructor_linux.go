@@ -1,6 +1,6 @@
 //go:build linux && cgo
 
-package main
+package handover
 
 /*
 #include <limits.h>
@@ -8,7 +8,7 @@ package main
 #include <sys/stat.h>
 #include <unistd.h>
 
-// postfach_start_hidden must equal gui.StartHiddenArg (cliexec_linux_test.go checks):
+// postfach_start_hidden must equal AppArg (constructor_linux_test.go checks):
 // with it, or with no argument, the process is the desktop app.
 static const char postfach_start_hidden[] = "--start-hidden";
 static const char postfach_cli_name[] = "postfach-cli";
@@ -17,11 +17,11 @@ static const char *postfach_start_hidden_arg(void) { return postfach_start_hidde
 
 #ifdef __GLIBC__
 // postfach_exec_cli replaces a command-line run with postfach-cli next to the executable,
-// as execCLI does, but before the Go runtime and every package's initialisation start:
+// as Exec does, but before the Go runtime and every package's initialisation start:
 // the desktop binary's start-up (Fyne, GL, its own 40 MB of code and data, of which ~30
 // MiB are mapped by then) never happens. glibc calls constructors with the program's
 // arguments and environment; musl does not, hence the guard. When anything is missing
-// it returns, and execCLI or the Go program itself takes over.
+// it returns, and Exec or the Go program itself takes over.
 __attribute__((constructor)) static void postfach_exec_cli(int argc, char **argv, char **envp) {
 	if (argc < 2 || argv == NULL || argv[1] == NULL || strcmp(argv[1], postfach_start_hidden) == 0) {
 		return;
@@ -52,5 +52,5 @@ __attribute__((constructor)) static void postfach_exec_cli(int argc, char **argv
 import "C"
 
 // startHiddenC is the argument with which the C constructor leaves the process to the
-// desktop app; it must be gui.StartHiddenArg.
+// desktop app; it must be AppArg.
 var startHiddenC = C.GoString(C.postfach_start_hidden_arg())

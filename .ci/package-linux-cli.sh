@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Adds the Fyne-free command line to the Linux package `fyne package` made: the binary
+# next to the desktop binary, and install/uninstall lines in the package's Makefile
+# (the desktop binary hands command lines to it: backup/cli/handover).
+# Usage: package-linux-cli.sh PACKAGE.tar.xz CLI-BINARY
+set -euo pipefail
+pkg=$1 cli=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tar -xJf "$pkg" -C "$work"
+bindir=$(cd "$work" && dirname "$(find usr -path '*/bin/*' -type f | head -n1)")
+install -m 0755 "$cli" "$work/$bindir/postfach-cli"
+# After each line that installs or removes $(Exec), the same for postfach-cli.
+sed -i -E \
+  -e 's#^(\tinstall -Dm00755 )(usr/[^ ]*bin/)\$\(Exec\) (.*)/\$\(Exec\)$#&\n\1\2postfach-cli \3/postfach-cli#' \
+  -e 's#^(\t-rm .*/)\$\(Exec\)$#&\n\1postfach-cli#' \
+  "$work/Makefile"
+grep -q postfach-cli "$work/Makefile" || { echo "package-linux-cli: fyne package's Makefile changed; update $0" >&2; exit 1; }
+tar -cJf "$pkg" -C "$work" .
