@@ -2,6 +2,8 @@ package gui
 
 import (
 	"slices"
+	"strings"
+	"unicode/utf16"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -121,6 +123,27 @@ func (u *UI) refreshTray() {
 	}
 	u.tray.labels = labels
 	u.tray.desk.SetSystemTrayMenu(trayMenu(lines, canBackup, u.showMain, u.backupAll))
+	// The icon's tooltip shows the same state: where notifications cannot be shown
+	// (Windows with scripts blocked by policy runs no toasts), hovering still tells.
+	systray.SetTooltip(trayTooltip(lines))
+}
+
+// maxTooltip is the longest tooltip Windows shows: NOTIFYICONDATA's szTip holds 128
+// UTF-16 units including the terminating zero, and the tray library copies without
+// cutting.
+const maxTooltip = 127
+
+// trayTooltip is "Postfach" and the accounts' tray lines, cut to what Windows can show.
+func trayTooltip(lines []string) string {
+	tip := strings.Join(append([]string{"Postfach"}, lines...), "\n")
+	if len(utf16.Encode([]rune(tip))) <= maxTooltip {
+		return tip
+	}
+	r := []rune(tip)
+	for len(utf16.Encode(r)) > maxTooltip-1 {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }
 
 // backupAll queues a backup of every POP3 account.

@@ -2,8 +2,10 @@ package gui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -206,5 +208,16 @@ func TestSignInAgainIMAP(t *testing.T) {
 	}
 	if st := u.status["i1"]; st.quotaErr != nil || st.needsSignIn() || st.quota == nil {
 		t.Error("the quota was not read again after signing in")
+	}
+}
+
+func TestTrayTooltip(t *testing.T) {
+	if got := trayTooltip([]string{"Mail: backed up today at 10:00"}); got != "Postfach\nMail: backed up today at 10:00" {
+		t.Errorf("tooltip %q", got)
+	}
+	long := []string{strings.Repeat("Ä", 60), strings.Repeat("😀", 60)} // 😀 is two UTF-16 units
+	got := trayTooltip(long)
+	if n := len(utf16.Encode([]rune(got))); n > maxTooltip || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "Postfach\nÄÄ") {
+		t.Errorf("tooltip of %d UTF-16 units: %q", n, got)
 	}
 }
