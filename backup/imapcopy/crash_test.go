@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,8 +66,7 @@ func TestUploadCrashChild(t *testing.T) {
 	failpoint := func(string) {
 		calls++
 		if calls == job.Nth {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {}
+			crashchild.Kill()
 		}
 	}
 	if job.Download != "" {
