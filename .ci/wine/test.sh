@@ -8,7 +8,13 @@
 #   fall back to the classic delete call when Wine answers the newer one with
 #   STATUS_NOT_IMPLEMENTED. Without it every t.TempDir cleanup fails under Wine 8; on
 #   real Windows (10 1607 and later) the newer call works and the overlay changes nothing.
-# Dovecot-backed tests skip: the Windows test binaries cannot start the Linux Dovecot.
+# Dovecot comes from the Linux side: a Linux test binary of internal/testkit/dovecottest
+# (TestServeForWine) runs in the background and starts a private instance for each
+# dovecottest.Start of a Windows test; POSTFACH_DOVECOT_REMOTE hands its address over
+# (internal/testkit/dovecottest/remote.go).
+# Without arguments it also runs the crash harness with the Windows build as the child
+# (backup/crash_wine_test.go, POSTFACH_CRASH_WINE): a Linux parent with Dovecot and the
+# oracle kills the Windows test binary of backup/ under Wine at every durability step.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GO=${GO:-go}
@@ -35,22 +41,48 @@ if [ ${#pkgs[@]} -eq 0 ]; then
     ./accounts/... ./backup/... | grep -v -x 'github.com/postfach/postfach/accounts/discover')
 fi
 
+require_dovecot=${POSTFACH_REQUIRE_DOVECOT:-}
 . .ci/wine/prefix.sh
 ov=$(mktemp -d)
-trap 'rm -rf "$ov"; wine_cleanup' EXIT
+serve_pid=
+stop_dovecot() { if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null; wait "$serve_pid" || true; serve_pid=; fi; }
+trap 'stop_dovecot; rm -rf "$ov"; wine_cleanup' EXIT
 src=$($GO env GOROOT)/src/internal/syscall/windows/at_windows.go
 anchor='STATUS_NOT_SUPPORTED:     // the file system'
 grep -q "$anchor" "$src" || { echo "test-windows: $src changed; update the Wine 8 RemoveAll overlay in $0" >&2; exit 1; }
 sed "s|$anchor|NTStatus(0xC0000002), // STATUS_NOT_IMPLEMENTED (Wine 8)\n\t\t$anchor|" "$src" >"$ov/at_windows.go"
 printf '{"Replace":{"%s":"%s"}}\n' "$src" "$ov/at_windows.go" >"$ov/overlay.json"
 
-# The Linux side's "must not skip" switches would fail the Dovecot and keyring tests
-# that cannot run here.
+# Dovecot for the Windows tests: started here, stopped (every instance with it) on exit.
+$GO test -c -o "$ov/dovecottest.test" ./internal/testkit/dovecottest
+POSTFACH_DOVECOT_SERVE="$ov/dovecot.url" "$ov/dovecottest.test" -test.run '^TestServeForWine$' \
+  >"$ov/dovecot.out" 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$ov/dovecot.url" ] || ! kill -0 "$serve_pid" 2>/dev/null && break; sleep 0.1; done
+if [ ! -s "$ov/dovecot.url" ]; then
+  echo "test-windows: the Dovecot server for the Windows tests did not start:" >&2
+  cat "$ov/dovecot.out" >&2
+  exit 1
+fi
+export POSTFACH_DOVECOT_REMOTE
+POSTFACH_DOVECOT_REMOTE=$(cat "$ov/dovecot.url")
+
+# The Linux side's "must not skip" switches would fail the keyring and mount tests that
+# cannot run here (Dovecot is here: a test that cannot reach it fails on its own).
 unset POSTFACH_REQUIRE_DOVECOT POSTFACH_REQUIRE_KEYRING POSTFACH_REQUIRE_MOUNT
-export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
-$GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m \
+win=(env GOOS=windows GOARCH=amd64 CGO_ENABLED=0)
+"${win[@]}" $GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m \
   -skip "$skip" "${pkgs[@]}"
 # The desktop app's Windows registry code (start at login, notification identity); the
 # rest of gui/ is tested on Linux.
-$GO test -tags migrated_fynedo -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" \
+"${win[@]}" $GO test -tags migrated_fynedo -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" \
   -count=1 -run '^TestWindows' ./gui
+stop_dovecot
+
+if [ $# -eq 0 ]; then
+  # The crash harness with the Windows build as the child: a Linux parent (Dovecot, the
+  # oracle) and the Windows test binary of backup/ under Wine.
+  "${win[@]}" $GO test -c -overlay "$ov/overlay.json" -o "$ov/backup.test.exe" ./backup
+  POSTFACH_REQUIRE_DOVECOT=${require_dovecot} POSTFACH_CRASH_WINE="$ov/backup.test.exe" \
+    $GO test -count=1 -timeout 10m -run 'Wine$' -v ./backup | grep -vE '^(=== |    --- PASS)'
+fi
