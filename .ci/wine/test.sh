@@ -12,9 +12,9 @@
 # (TestServeForWine) runs in the background and starts a private instance for each
 # dovecottest.Start of a Windows test; POSTFACH_DOVECOT_REMOTE hands its address over
 # (internal/testkit/dovecottest/remote.go).
-# Without arguments it also runs the crash harness with the Windows build as the child
-# (backup/crash_wine_test.go, POSTFACH_CRASH_WINE): a Linux parent with Dovecot and the
-# oracle kills the Windows test binary of backup/ under Wine at every durability step.
+# Without arguments it also runs the crash harnesses with the Windows build as the child
+# (backup/crash_wine_test.go, backup/imapcopy/crash_wine_test.go): a Linux parent with
+# Dovecot and the oracle kills the Windows test binary under Wine at every durability step.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GO=${GO:-go}
@@ -80,9 +80,13 @@ win=(env GOOS=windows GOARCH=amd64 CGO_ENABLED=0)
 stop_dovecot
 
 if [ $# -eq 0 ]; then
-  # The crash harness with the Windows build as the child: a Linux parent (Dovecot, the
-  # oracle) and the Windows test binary of backup/ under Wine.
+  # The crash harnesses with the Windows build as the child: a Linux parent (Dovecot, the
+  # oracle) kills the Windows test binary of backup/ (or backup/imapcopy) under Wine.
   "${win[@]}" $GO test -c -overlay "$ov/overlay.json" -o "$ov/backup.test.exe" ./backup
+  "${win[@]}" $GO test -c -overlay "$ov/overlay.json" -o "$ov/imapcopy.test.exe" ./backup/imapcopy
+  # A persistent wineserver: each child would otherwise start Wine's services again.
+  wineserver -p >/dev/null 2>&1
   POSTFACH_REQUIRE_DOVECOT=${require_dovecot} POSTFACH_CRASH_WINE="$ov/backup.test.exe" \
-    $GO test -count=1 -timeout 10m -run 'Wine$' -v ./backup | grep -vE '^(=== |    --- PASS)'
+    POSTFACH_IMAPCOPY_CRASH_WINE="$ov/imapcopy.test.exe" \
+    $GO test -count=1 -timeout 10m -run 'Wine$' -v ./backup ./backup/imapcopy | grep -vE '^(=== |    --- PASS)'
 fi

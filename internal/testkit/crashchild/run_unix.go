@@ -61,8 +61,15 @@ func (r Runner) Run(t testing.TB, test, env string, job any, killAfter time.Dura
 		cmd = exec.Command("wine", append([]string{r.WineExe}, args...)...)
 	}
 	cmd.Env = append(os.Environ(), env+"="+string(spec))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	// A file, not a pipe: a child killed while Wine starts may leave Wine's service
+	// processes holding its stdout, and with a pipe Wait would wait for them.
+	out, err := os.CreateTemp("", "crashchild-*.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +88,8 @@ func (r Runner) Run(t testing.TB, test, env string, job any, killAfter time.Dura
 		}
 	}
 	if err != nil {
-		t.Fatalf("crash child failed: %v\n%s", err, out.String())
+		b, _ := os.ReadFile(out.Name())
+		t.Fatalf("crash child failed: %v\n%s", err, b)
 	}
 	return false
 }
