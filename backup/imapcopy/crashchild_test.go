@@ -78,4 +78,3 @@ func TestUploadCrashChild(t *testing.T) {
 		t.Fatalf("child upload: %v", err)
 	}
 }
-
