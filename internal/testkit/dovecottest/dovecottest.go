@@ -14,7 +14,9 @@
 //
 // If no dovecot binary is installed the calling test is skipped, unless the environment
 // variable POSTFACH_REQUIRE_DOVECOT=1 is set (CI), in which case it fails, so a broken CI
-// image cannot silently skip the integration tests.
+// image cannot silently skip the integration tests. Where Dovecot cannot run at all (the
+// Windows test binaries under Wine), POSTFACH_DOVECOT_REMOTE names a server on the Linux
+// side that starts the instances instead (remote.go, serve.go).
 package dovecottest
 
 import (

@@ -68,7 +68,7 @@ func serve(ctx context.Context, l net.Listener) error {
 		}
 		return remoteResponse{}, nil
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{ReadHeaderTimeout: remoteTimeout, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req remoteRequest
 		var resp remoteResponse
 		err := json.NewDecoder(r.Body).Decode(&req)
