@@ -32,7 +32,8 @@ import (
 // child process that is SIGKILLed at a durability step (every step, several occurrences of
 // each, and then every single failpoint in turn), or at a random moment; the parent then
 // checks the oracle (faultoracle_test.go) on the state the kill left, runs again, checks
-// again, and finally compares with a run that was never interrupted.
+// again, and finally compares with a run that was never interrupted. The child is this
+// test binary, or the package's Windows test binary under Wine (crash_wine_test.go).
 
 // crashRandomEnv sets how many random-moment kills TestCrashRandomKills makes.
 const crashRandomEnv = "POSTFACH_CRASH_RANDOM"
