@@ -249,12 +249,11 @@ func TestCrashAtEveryStep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
-	crashAtEveryStep(t, crashchild.Runner{}, true)
+	crashAtEveryStep(t, crashchild.Runner{})
 }
 
-// crashAtEveryStep is TestCrashAtEveryStep with children run by child; sweep adds the
-// kill at every single failpoint call.
-func crashAtEveryStep(t *testing.T, child crashchild.Runner, sweep bool) {
+// crashAtEveryStep is TestCrashAtEveryStep with children run by child.
+func crashAtEveryStep(t *testing.T, child crashchild.Runner) {
 	setup := time.Now()
 	srv := dovecottest.Start(t)
 
@@ -290,7 +289,7 @@ func crashAtEveryStep(t *testing.T, child crashchild.Runner, sweep bool) {
 					func(j *crashJob) { j.Step, j.Occurrence = step, occ }})
 			}
 		}
-		if sweep && mode.ret.Mode == accounts.DeleteNow {
+		if mode.ret.Mode == accounts.DeleteNow {
 			// Every single failpoint of each round in turn (mbsync's -Tj sweep).
 			for n := 1; n <= slices.Max(totals); n++ {
 				cases = append(cases, kcase{fmt.Sprintf("%s/point-%02d", mode.name, n), mi,

@@ -20,14 +20,14 @@ const crashWineEnv = "POSTFACH_CRASH_WINE"
 const crashWineRandom = 16
 
 // TestCrashAtEveryStepWine is TestCrashAtEveryStep for the Windows build: each durability
-// step, 1st, 2nd and last occurrence, under both deletion policies. The sweep over every
-// single failpoint call stays with the Linux run (the steps are the same code).
+// step at its 1st, 2nd and last occurrence under both deletion policies, and every single
+// failpoint call in turn.
 func TestCrashAtEveryStepWine(t *testing.T) {
 	child := crashchild.WineRunner(t, crashWineEnv)
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
-	crashAtEveryStep(t, child, false)
+	crashAtEveryStep(t, child)
 }
 
 // TestCrashRandomKillsWine is TestCrashRandomKills for the Windows build: the Linux
