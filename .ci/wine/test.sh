@@ -84,7 +84,10 @@ if [ $# -eq 0 ]; then
   # oracle) kills the Windows test binary of backup/ (or backup/imapcopy) under Wine.
   "${win[@]}" $GO test -c -overlay "$ov/overlay.json" -o "$ov/backup.test.exe" ./backup
   "${win[@]}" $GO test -c -overlay "$ov/overlay.json" -o "$ov/imapcopy.test.exe" ./backup/imapcopy
-  # A persistent wineserver: each child would otherwise start Wine's services again.
+  # A persistent wineserver: each child would otherwise start Wine's services again. Only
+  # here, after the `go test -exec` runs: Wine's service processes inherit the output of
+  # the program that started them, and kept alive they would hold go test's pipes open
+  # (the crash children write to files, internal/testkit/crashchild).
   wineserver -p >/dev/null 2>&1
   POSTFACH_REQUIRE_DOVECOT=${require_dovecot} POSTFACH_CRASH_WINE="$ov/backup.test.exe" \
     POSTFACH_IMAPCOPY_CRASH_WINE="$ov/imapcopy.test.exe" \
