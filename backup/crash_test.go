@@ -5,8 +5,6 @@ package backup
 import (
 	"bufio"
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -20,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,10 +32,8 @@ import (
 // child process that is SIGKILLed at a durability step (every step, several occurrences of
 // each, and then every single failpoint in turn), or at a random moment; the parent then
 // checks the oracle (faultoracle_test.go) on the state the kill left, runs again, checks
-// again, and finally compares with a run that was never interrupted.
-
-// crashEnv carries a crashJob (JSON) to TestCrashChild in the child process.
-const crashEnv = "POSTFACH_CRASH_CHILD"
+// again, and finally compares with a run that was never interrupted. The child is this
+// test binary, or the package's Windows test binary under Wine (crash_wine_test.go).
 
 // crashRandomEnv sets how many random-moment kills TestCrashRandomKills makes.
 const crashRandomEnv = "POSTFACH_CRASH_RANDOM"
@@ -50,73 +45,6 @@ var failpointSteps = []string{
 	"after-quit", "after-delete-confirm",
 }
 
-// crashJob is one child run.
-type crashJob struct {
-	Account  accounts.Account
-	Password string
-	StateDir string
-	CertFile string
-	Clock    time.Time
-	Batch    int // Options.batch in the child
-	// Kill at the Occurrence-th call of failpoint Step, or at the Nth failpoint call of any
-	// step; neither set: no kill.
-	Step       string
-	Occurrence int
-	Nth        int
-	// Trace, if set, is a file the child appends each failpoint name to, one per line.
-	Trace string
-}
-
-// TestCrashChild is the child side of the crash tests; on its own it skips.
-func TestCrashChild(t *testing.T) {
-	spec := os.Getenv(crashEnv)
-	if spec == "" {
-		t.Skip("the crash tests run this in a child process")
-	}
-	var job crashJob
-	if err := json.Unmarshal([]byte(spec), &job); err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(job.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	var trace *os.File
-	if job.Trace != "" {
-		if trace, err = os.OpenFile(job.Trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	counts := map[string]int{}
-	total := 0
-	opts := &Options{StateDir: job.StateDir, Conn: &connect.Options{Roots: roots, Timeout: 20 * time.Second},
-		Now: func() time.Time { return job.Clock }, batch: job.Batch}
-	opts.failpoint = func(step string) {
-		counts[step]++
-		total++
-		if trace != nil {
-			fmt.Fprintln(trace, step) // unbuffered: what precedes a kill is on file
-		}
-		if (step == job.Step && counts[step] == job.Occurrence) || total == job.Nth {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // the signal is on its way; never run another instruction of Run
-		}
-	}
-	if _, err := Run(context.Background(), job.Account, job.Password, opts); err != nil {
-		t.Fatalf("child run: %v", err)
-	}
-}
-
-// runChild runs job in a child process. killAfter > 0 also kills it from outside after
-// that delay. It reports whether the child died by SIGKILL; a child that failed in any
-// other way fails the test.
-func runChild(t testing.TB, job crashJob, killAfter time.Duration) (killed bool) {
-	t.Helper()
-	return crashchild.Run(t, "TestCrashChild", crashEnv, job, killAfter)
-}
-
 // crashCase is one interrupted scenario: a fresh backup of a fresh mailbox.
 type crashCase struct {
 	mb    *mailbox
@@ -125,11 +53,15 @@ type crashCase struct {
 	cert  string
 	clock time.Time
 	batch int
+	// child runs the child processes: this test binary, or the Windows one under Wine.
+	// Under Wine the recovery runs are Windows children too, so that every run on the
+	// backup folder is one of the build under test; the oracle reads the folder here.
+	child crashchild.Runner
 }
 
 var crashEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newCrashCase(t testing.TB, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention) *crashCase {
+func newCrashCase(t testing.TB, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention, child crashchild.Runner) *crashCase {
 	t.Helper()
 	return &crashCase{
 		mb:    newMailbox(srv, u),
@@ -138,12 +70,27 @@ func newCrashCase(t testing.TB, srv *dovecottest.Server, u *dovecottest.User, re
 		cert:  srv.CertPEMFile,
 		clock: crashEpoch,
 		batch: 4,
+		child: child,
 	}
 }
 
+// job is a child run of this case without a kill; its paths are the parent's (run
+// translates them for the child).
 func (c *crashCase) job() crashJob {
 	return crashJob{Account: c.acct, Password: c.mb.user.Password, StateDir: c.state, CertFile: c.cert,
 		Clock: c.clock, Batch: c.batch}
+}
+
+// run runs job in a child process. killAfter > 0 also kills it from outside after that
+// delay. It reports whether the child was killed; a child that failed in any other way
+// fails the test.
+func (c *crashCase) run(t testing.TB, job crashJob, killAfter time.Duration) (killed bool) {
+	t.Helper()
+	bp := *job.Account.Backup
+	bp.Dir = c.child.Path(bp.Dir)
+	job.Account.Backup = &bp
+	job.StateDir, job.CertFile, job.Trace = c.child.Path(job.StateDir), c.child.Path(job.CertFile), c.child.Path(job.Trace)
+	return c.child.Run(t, "TestCrashChild", crashEnv, job, killAfter)
 }
 
 func (c *crashCase) opts() *Options {
@@ -151,14 +98,19 @@ func (c *crashCase) opts() *Options {
 		Now: func() time.Time { return c.clock }}
 }
 
-// recover runs a normal backup in the test process; it must succeed.
-func (c *crashCase) recover(t testing.TB) *Result {
+// recover runs a normal backup, in the test process or (under Wine) in an uninterrupted
+// Windows child; it must succeed.
+func (c *crashCase) recover(t testing.TB) {
 	t.Helper()
-	res, err := Run(context.Background(), c.acct, c.mb.user.Password, c.opts())
-	if err != nil {
+	if c.child.Wine() {
+		if c.run(t, c.job(), 0) {
+			t.Fatalf("run after the crash: killed without a kill point")
+		}
+		return
+	}
+	if _, err := Run(context.Background(), c.acct, c.mb.user.Password, c.opts()); err != nil {
 		t.Fatalf("run after the crash: %v", err)
 	}
-	return res
 }
 
 // play is the scenario every step case plays, with the same kill in each child run:
@@ -190,7 +142,7 @@ func (c *crashCase) play(t testing.TB, kill func(*crashJob)) (kills int) {
 		c.mb.deliver(t, r.msgs...)
 		job := c.job()
 		kill(&job)
-		if runChild(t, job, 0) {
+		if c.run(t, job, 0) {
 			kills++
 		}
 		c.mb.checkNoLoss(t, c.acct.Backup.Dir)
@@ -272,9 +224,9 @@ var crashModes = []struct {
 
 // reference plays the scenario once without kills, tracing every failpoint of each child
 // run. It returns the per-round step counts and the final backup content.
-func reference(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention) (rounds []map[string]int, totals []int, final []string) {
+func reference(t *testing.T, srv *dovecottest.Server, u *dovecottest.User, ret accounts.Retention, child crashchild.Runner) (rounds []map[string]int, totals []int, final []string) {
 	t.Helper()
-	c := newCrashCase(t, srv, u, ret)
+	c := newCrashCase(t, srv, u, ret, child)
 	dir := t.TempDir()
 	round := 0
 	c.play(t, func(j *crashJob) {
@@ -297,6 +249,11 @@ func TestCrashAtEveryStep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
+	crashAtEveryStep(t, crashchild.Runner{})
+}
+
+// crashAtEveryStep is TestCrashAtEveryStep with children run by child.
+func crashAtEveryStep(t *testing.T, child crashchild.Runner) {
 	setup := time.Now()
 	srv := dovecottest.Start(t)
 
@@ -310,7 +267,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 	reached := map[string]bool{}
 	for mi, mode := range crashModes {
 		u := readyUsers(t, srv, 1)[0]
-		rounds, totals, final := reference(t, srv, u, mode.ret)
+		rounds, totals, final := reference(t, srv, u, mode.ret, child)
 		finals[mi] = final
 		maxOcc := map[string]int{}
 		for _, counts := range rounds {
@@ -353,7 +310,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 	forEachConcurrently(len(cases), func(i int) {
 		kc := cases[i]
 		t.Run(kc.name, func(t *testing.T) {
-			c := newCrashCase(t, srv, users[i], crashModes[kc.mode].ret)
+			c := newCrashCase(t, srv, users[i], crashModes[kc.mode].ret, child)
 			n := c.play(t, kc.kill)
 			if n == 0 {
 				t.Fatalf("the kill point was never reached")
@@ -365,7 +322,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 			}
 		})
 	})
-	t.Logf("%d kill points, %d SIGKILLs survived, in %v", points.Load(), kills.Load(), time.Since(start).Round(time.Millisecond))
+	t.Logf("%d kill points, %d kills survived, in %v", points.Load(), kills.Load(), time.Since(start).Round(time.Millisecond))
 }
 
 // TestCrashRandomKills kills child runs at random moments (POSTFACH_CRASH_RANDOM times,
@@ -387,6 +344,11 @@ func TestCrashRandomKills(t *testing.T) {
 	if total == 0 {
 		t.Skip(crashRandomEnv + "=0")
 	}
+	crashRandomKills(t, crashchild.Runner{}, total)
+}
+
+// crashRandomKills is TestCrashRandomKills with total kills of children run by child.
+func crashRandomKills(t *testing.T, child crashchild.Runner, total int) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("POSTFACH_CRASH_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
@@ -411,7 +373,7 @@ func TestCrashRandomKills(t *testing.T) {
 			if w%2 == 1 {
 				ret = accounts.Retention{Mode: accounts.DeleteAfter, Days: 14}
 			}
-			c := newCrashCase(t, srv, users[w], ret)
+			c := newCrashCase(t, srv, users[w], ret, child)
 			traceDir := t.TempDir()
 			// How long an uninterrupted child run takes, per batch size: the first
 			// estimate comes from a calibration run, later ones from every run that
@@ -421,7 +383,7 @@ func TestCrashRandomKills(t *testing.T) {
 			span := map[int]time.Duration{}
 			c.mb.deliver(t, tagged(fmt.Sprintf("w%d-cal", w), 40, int64(w)+100)...)
 			t0 := time.Now()
-			runChild(t, c.job(), 0)
+			c.run(t, c.job(), 0)
 			for _, b := range batches {
 				span[b] = time.Since(t0)
 			}
@@ -437,7 +399,7 @@ func TestCrashRandomKills(t *testing.T) {
 				// would hit as often as the download and delete phases together.
 				delay := time.Duration(math.Sqrt(rng.Float64())*float64(span[job.Batch])) + time.Millisecond
 				t0 := time.Now()
-				k := runChild(t, job, delay)
+				k := c.run(t, job, delay)
 				if !k {
 					span[job.Batch] = time.Since(t0)
 				}

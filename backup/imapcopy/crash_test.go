@@ -4,98 +4,33 @@ package imapcopy
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/internal/testkit/crashchild"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
 // The crash harness, after backup/crash_test.go: an upload runs in a child process (this
-// test binary again) that is SIGKILLed at a durability step or at a random moment; the
+// test binary again, or its Windows build under Wine) that is killed at a durability step or at a random moment; the
 // parent checks that no message is on the server twice, runs again, and at the end
 // checks that every message is there exactly once.
 
-const uploadCrashEnv = "POSTFACH_IMAPCOPY_CRASH_CHILD"
-
-type uploadCrashJob struct {
-	Addr, User, Password, CertFile string
-	Src, Journal                   string
-	// Download, if set, is a download root: the child downloads every folder into it
-	// instead of uploading.
-	Download string
-	// Nth kills the child at the Nth failpoint call (0: none).
-	Nth int
-}
-
-// TestUploadCrashChild is the child side of the crash tests; on its own it skips.
-func TestUploadCrashChild(t *testing.T) {
-	spec := os.Getenv(uploadCrashEnv)
-	if spec == "" {
-		t.Skip("the crash tests run this in a child process")
-	}
-	var job uploadCrashJob
-	if err := json.Unmarshal([]byte(spec), &job); err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(job.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	dial := func(ctx context.Context) (*quota.Session, error) {
-		s, err := quota.Connect(ctx, job.Addr, &quota.Options{TLSConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}, Timeout: time.Minute})
-		if err != nil {
-			return nil, err
-		}
-		if err := s.Login(job.User, job.Password); err != nil {
-			s.Close()
-			return nil, err
-		}
-		return s, nil
-	}
-	calls := 0
-	failpoint := func(string) {
-		calls++
-		if calls == job.Nth {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {}
-		}
-	}
-	if job.Download != "" {
-		sess, err := dial(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sess.Close()
-		if _, err := Download(context.Background(), sess, job.Download, &DownloadOptions{BatchMessages: 9, failpoint: failpoint}); err != nil {
-			t.Fatalf("child download: %v", err)
-		}
-		return
-	}
-	opts := &UploadOptions{Journal: job.Journal, failpoint: failpoint}
-	if _, err := Upload(context.Background(), dial, job.Src, "INBOX", opts); err != nil {
-		t.Fatalf("child upload: %v", err)
-	}
-}
-
-// runUploadChild runs job in a child; killAfter > 0 also kills it from outside after that
-// delay. It reports whether the child died by SIGKILL.
-func runUploadChild(t *testing.T, job uploadCrashJob, killAfter time.Duration) bool {
+// runUploadChild runs job in a child started by child, with the job's paths as the child
+// sees them; killAfter > 0 also kills it from outside after that delay. It reports
+// whether the child was killed.
+func runUploadChild(t *testing.T, child crashchild.Runner, job uploadCrashJob, killAfter time.Duration) bool {
 	t.Helper()
-	return crashchild.Run(t, "TestUploadCrashChild", uploadCrashEnv, job, killAfter)
+	job.CertFile, job.Src, job.Journal, job.Download = child.Path(job.CertFile), child.Path(job.Src), child.Path(job.Journal), child.Path(job.Download)
+	return child.Run(t, "TestUploadCrashChild", uploadCrashEnv, job, killAfter)
 }
 
-func TestDovecotUploadCrash(t *testing.T) {
+func TestDovecotUploadCrash(t *testing.T) { uploadCrash(t, crashchild.Runner{}) }
+
+// uploadCrash is TestDovecotUploadCrash with children started by child.
+func uploadCrash(t *testing.T, child crashchild.Runner) {
 	srv := dovecottest.Start(t)
 	msgs := crashCorpus()
 	check := func(t *testing.T, u *dovecottest.User, final bool) {
@@ -121,13 +56,13 @@ func TestDovecotUploadCrash(t *testing.T) {
 			// Runs alternate between a kill after the APPEND (before the journal line)
 			// and after the journal line; each run gets one message further.
 			j.Nth = 1 + run%2
-			if !runUploadChild(t, j, 0) {
+			if !runUploadChild(t, child, j, 0) {
 				t.Fatalf("child not killed at failpoint %d", j.Nth)
 			}
 			check(t, u, false)
 		}
 		j.Nth = 0
-		runUploadChild(t, j, 0)
+		runUploadChild(t, child, j, 0)
 		check(t, u, true)
 	})
 	t.Run("random", func(t *testing.T) {
@@ -138,13 +73,13 @@ func TestDovecotUploadCrash(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
 		kills := 0
 		for range 20 {
-			if !runUploadChild(t, j, time.Duration(10+rng.IntN(190))*time.Millisecond) {
+			if !runUploadChild(t, child, j, time.Duration(10+rng.IntN(190))*time.Millisecond) {
 				break
 			}
 			kills++
 			check(t, u, false)
 		}
-		runUploadChild(t, j, 0)
+		runUploadChild(t, child, j, 0)
 		check(t, u, true)
 		t.Logf("%d random kills", kills)
 	})
@@ -153,7 +88,10 @@ func TestDovecotUploadCrash(t *testing.T) {
 // TestDovecotDownloadCrash: a download SIGKILLed at every durability step of its first
 // batches and at random moments, then finished: every message once in the tree, the same
 // bytes as an uninterrupted download.
-func TestDovecotDownloadCrash(t *testing.T) {
+func TestDovecotDownloadCrash(t *testing.T) { downloadCrash(t, crashchild.Runner{}) }
+
+// downloadCrash is TestDovecotDownloadCrash with children started by child.
+func downloadCrash(t *testing.T, child crashchild.Runner) {
 	srv := dovecottest.Start(t)
 	u := srv.AddUser(t, "dlcrash", testPass, 100)
 	msgs := crashCorpus()
@@ -189,7 +127,7 @@ func TestDovecotDownloadCrash(t *testing.T) {
 	kills := 0
 	for nth := 1; nth <= 14; nth++ {
 		job.Nth = nth
-		if !runUploadChild(t, job, 0) {
+		if !runUploadChild(t, child, job, 0) {
 			break // finished: the renames of killed runs left little to do
 		}
 		kills++
@@ -201,13 +139,13 @@ func TestDovecotDownloadCrash(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, uint64(time.Now().UnixNano())))
 	job.Nth = 0
 	for range 6 {
-		if !runUploadChild(t, job, time.Duration(10+rng.IntN(150))*time.Millisecond) {
+		if !runUploadChild(t, child, job, time.Duration(10+rng.IntN(150))*time.Millisecond) {
 			break
 		}
 		kills++
 		check(false)
 	}
-	runUploadChild(t, job, 0)
+	runUploadChild(t, child, job, 0)
 	check(true)
 	t.Logf("%d kills in all", kills)
 }

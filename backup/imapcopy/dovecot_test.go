@@ -60,7 +60,7 @@ func writeSource(t testing.TB, dir string, msgs []dovecottest.Message) []string 
 		name := fmt.Sprintf("%d.M%dP1.%s", 1700000000+i, i, m.Name)
 		p := filepath.Join(dir, "new", name)
 		if i%2 == 0 {
-			p = filepath.Join(dir, "cur", name+":2,S")
+			p = filepath.Join(dir, "cur", name+string(infoSep)+"2,S")
 		}
 		if err := os.WriteFile(p, m.Stored, 0o600); err != nil {
 			t.Fatal(err)

@@ -111,7 +111,7 @@ func TestDovecotDownloadFolders(t *testing.T) {
 		}
 	}
 	for name := range got {
-		if !strings.HasSuffix(name, ":2,") {
+		if !strings.HasSuffix(name, string(infoSep)+"2,") {
 			t.Errorf("INBOX message %s has flags", name)
 		}
 	}

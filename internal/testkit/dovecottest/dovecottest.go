@@ -14,7 +14,9 @@
 //
 // If no dovecot binary is installed the calling test is skipped, unless the environment
 // variable POSTFACH_REQUIRE_DOVECOT=1 is set (CI), in which case it fails, so a broken CI
-// image cannot silently skip the integration tests.
+// image cannot silently skip the integration tests. Where Dovecot cannot run at all (the
+// Windows test binaries under Wine), POSTFACH_DOVECOT_REMOTE names a server on the Linux
+// side that starts the instances instead (remote.go, serve.go).
 package dovecottest
 
 import (
@@ -88,6 +90,7 @@ type Server struct {
 	mailUID, mailGID       int
 
 	oauth2 *OAuth2 // nil: passwords only
+	remote *remote // set when the server runs on the Linux side of Wine (remote.go)
 
 	mu    sync.Mutex
 	proc  *process
@@ -122,13 +125,34 @@ func start(t testing.TB, o *OAuth2) *Server {
 	dovecotBin := findBinary("dovecot")
 	doveadmBin := findBinary("doveadm")
 	if dovecotBin == "" || doveadmBin == "" {
+		if url := os.Getenv(RemoteEnv); url != "" {
+			return attach(t, url, o)
+		}
 		msg := "dovecot/doveadm not installed (Debian: apt-get install dovecot-imapd dovecot-pop3d)"
+		if runtime.GOOS == "windows" {
+			msg = "no Dovecot on Windows, and " + RemoteEnv + " is not set (.ci/wine/test.sh starts one on the Linux side)"
+		}
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("dovecottest: %s, and %s=1", msg, RequireEnv)
 		}
 		t.Skip("dovecottest: " + msg)
 	}
+	s, err := launch(dovecotBin, doveadmBin, o)
+	if err != nil {
+		t.Fatalf("dovecottest: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dovecottest: tail of %s:\n%s", s.logPath, tail(s.readLog(), 40))
+		}
+		s.close()
+	})
+	return s
+}
 
+// launch writes a config for a fresh instance and starts it; close stops it and removes
+// its directory. Start and the server for Windows test binaries (serve.go) share it.
+func launch(dovecotBin, doveadmBin string, o *OAuth2) (*Server, error) {
 	// os.MkdirTemp rather than t.TempDir: Dovecot creates unix sockets under base_dir and
 	// sun_path is limited to 108 bytes; t.TempDir embeds the (possibly long) test name.
 	root := os.Geteuid() == 0
@@ -140,9 +164,8 @@ func start(t testing.TB, o *OAuth2) *Server {
 	}
 	dir, err := os.MkdirTemp(base, "dovecottest-")
 	if err != nil {
-		t.Fatalf("dovecottest: %v", err)
+		return nil, err
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 
 	s := &Server{
 		Dir:        dir,
@@ -156,29 +179,10 @@ func start(t testing.TB, o *OAuth2) *Server {
 		users:      map[string]*User{},
 		oauth2:     o,
 	}
-	if err := s.prepareDir(); err != nil {
-		t.Fatalf("dovecottest: %v", err)
+	if err := s.prepare(); err != nil {
+		s.close()
+		return nil, err
 	}
-	if err := s.writeCert(); err != nil {
-		t.Fatalf("dovecottest: certificate: %v", err)
-	}
-	// AddUser writes one passwd-file per user into this directory, at any time.
-	if err := os.Mkdir(s.passwdDir, 0o755); err != nil {
-		t.Fatalf("dovecottest: %v", err)
-	}
-	if err := s.identities(); err != nil {
-		t.Fatalf("dovecottest: %v", err)
-	}
-	if err := s.writeOAuth2(); err != nil {
-		t.Fatalf("dovecottest: oauth2: %v", err)
-	}
-
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("dovecottest: tail of %s:\n%s", s.logPath, tail(s.readLog(), 40))
-		}
-		s.stop()
-	})
 
 	// Ports are picked by binding :0 and closing again, so another process may grab one
 	// before dovecot binds it; a few fresh attempts make that race harmless.
@@ -186,23 +190,53 @@ func start(t testing.TB, o *OAuth2) *Server {
 	for attempt := 0; attempt < 3; attempt++ {
 		ports, err := freePorts(4)
 		if err != nil {
-			t.Fatalf("dovecottest: %v", err)
+			s.close()
+			return nil, err
 		}
 		s.IMAPPort, s.IMAPSPort, s.POP3Port, s.POP3SPort = ports[0], ports[1], ports[2], ports[3]
 		if err := s.writeConfig(); err != nil {
-			t.Fatalf("dovecottest: %v", err)
+			s.close()
+			return nil, err
 		}
 		lastErr = s.start()
 		if lastErr == nil {
-			return s
+			return s, nil
 		}
 		s.stop()
 		if !strings.Contains(lastErr.Error(), addrInUse) {
 			break
 		}
 	}
-	t.Fatalf("dovecottest: %v", lastErr)
+	s.close()
+	return nil, lastErr
+}
+
+// prepare fills the fresh Dir: permissions, certificate, passwd directory, identities
+// and the oauth2 settings.
+func (s *Server) prepare() error {
+	if err := s.prepareDir(); err != nil {
+		return err
+	}
+	if err := s.writeCert(); err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	// AddUser writes one passwd-file per user into this directory, at any time.
+	if err := os.Mkdir(s.passwdDir, 0o755); err != nil {
+		return err
+	}
+	if err := s.identities(); err != nil {
+		return err
+	}
+	if err := s.writeOAuth2(); err != nil {
+		return fmt.Errorf("oauth2: %w", err)
+	}
 	return nil
+}
+
+// close stops a launched server and removes its directory.
+func (s *Server) close() {
+	s.stop()
+	os.RemoveAll(s.Dir)
 }
 
 // Stop kills the server (open connections are reset, new ones refused) so a test can
@@ -219,6 +253,15 @@ func (s *Server) Stop(t testing.TB) {
 // of reconnect and resume logic. Open connections are cut.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
+	if err := s.restart(); err != nil {
+		t.Fatalf("dovecottest: restart: %v", err)
+	}
+}
+
+func (s *Server) restart() error {
+	if s.remote != nil {
+		return s.remote.call("restart", nil, nil)
+	}
 	s.stop()
 	// The ports were ours a moment ago; if the kernel still holds one (a stray child that
 	// has not exited yet) the bind fails, so retry briefly instead of failing the test.
@@ -226,11 +269,11 @@ func (s *Server) Restart(t testing.TB) {
 	for {
 		err := s.start()
 		if err == nil {
-			return
+			return nil
 		}
 		s.stop()
 		if !strings.Contains(err.Error(), addrInUse) || time.Now().After(deadline) {
-			t.Fatalf("dovecottest: restart: %v", err)
+			return err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -272,6 +315,11 @@ func (s *Server) Doveadm(t testing.TB, args ...string) string {
 // DoveadmErr is Doveadm for callers that expect or handle failure (for example a fault
 // test that stopped the server).
 func (s *Server) DoveadmErr(args ...string) (string, error) {
+	if s.remote != nil {
+		var out string
+		err := s.remote.call("doveadm", args, &out)
+		return out, err
+	}
 	cmd := exec.Command(s.doveadmBin, append([]string{"-c", s.ConfPath}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -688,6 +736,10 @@ func (s *Server) greet(port int, useTLS bool, want string) error {
 // group, not just the master, makes sure no orphaned login process keeps a listening
 // socket that would make Restart fail to bind.
 func (s *Server) stop() {
+	if s.remote != nil {
+		s.remote.call("stop", nil, nil)
+		return
+	}
 	s.mu.Lock()
 	p := s.proc
 	s.proc = nil

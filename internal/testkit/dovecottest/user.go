@@ -87,7 +87,7 @@ func (s *Server) AddUserFields(t testing.TB, name, password string, quotaMB int,
 		}
 		extra = append(extra, f)
 	}
-	line := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s::%s\n", name, password, s.mailUID, s.mailGID, u.Home, strings.Join(extra, " "))
+	line := fmt.Sprintf("%s:{PLAIN}%s:%d:%d::%s::%s\n", name, password, s.mailUID, s.mailGID, s.hostPath(u.Home), strings.Join(extra, " "))
 	// Written to a temporary name and renamed, so a lookup never sees a partial file.
 	path := filepath.Join(s.passwdDir, name)
 	if err := os.WriteFile(path+".tmp", []byte(line), 0o644); err != nil {
@@ -105,6 +105,9 @@ func (s *Server) AddUserFields(t testing.TB, name, password string, quotaMB int,
 func (s *Server) chown(path string) error {
 	if !s.root {
 		return nil
+	}
+	if s.remote != nil {
+		return s.remote.call("chown", []string{s.hostPath(path)}, nil)
 	}
 	return os.Chown(path, s.mailUID, s.mailGID)
 }
