@@ -8,12 +8,16 @@ pkg=$1 cli=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$pkg" -C "$work"
-bindir=$(cd "$work" && dirname "$(find usr -path '*/bin/*' -type f | head -n1)")
-install -m 0755 "$cli" "$work/$bindir/postfach-cli"
+# The package holds one folder (named after the executable) with the Makefile and usr/.
+mk=$(find "$work" -name Makefile -type f | head -n1)
+[ -n "$mk" ] || { echo "package-linux-cli: no Makefile in $pkg" >&2; exit 1; }
+root=$(dirname "$mk")
+bindir=$(cd "$root" && dirname "$(find usr -path '*/bin/*' -type f | head -n1)")
+install -m 0755 "$cli" "$root/$bindir/postfach-cli"
 # After each line that installs or removes $(Exec), the same for postfach-cli.
 sed -i -E \
   -e 's#^(\tinstall -Dm00755 )(usr/[^ ]*bin/)\$\(Exec\) (.*)/\$\(Exec\)$#&\n\1\2postfach-cli \3/postfach-cli#' \
   -e 's#^(\t-rm .*/)\$\(Exec\)$#&\n\1postfach-cli#' \
-  "$work/Makefile"
-grep -q postfach-cli "$work/Makefile" || { echo "package-linux-cli: fyne package's Makefile changed; update $0" >&2; exit 1; }
+  "$mk"
+grep -q postfach-cli "$mk" || { echo "package-linux-cli: fyne package's Makefile changed; update $0" >&2; exit 1; }
 tar -cJf "$pkg" -C "$work" .
