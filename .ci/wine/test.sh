@@ -62,25 +62,8 @@ POSTFACH_DOVECOT_REMOTE=$(cat "$ov/dovecot.url")
 # cannot run here (Dovecot is here: a test that cannot reach it fails on its own).
 unset POSTFACH_REQUIRE_DOVECOT POSTFACH_REQUIRE_KEYRING POSTFACH_REQUIRE_MOUNT
 win=(env GOOS=windows GOARCH=amd64 CGO_ENABLED=0)
-# A Windows difference the Dovecot-backed tests found, for a fix in the product
-# (docs/windows.md); -skip cannot name a subtest beside the top-level skips above, so
-# accounts/connect runs on its own:
-#   TestConnectionTest/{POP3,IMAP}_implicit_TLS_on_a_plain_port
-#       Dovecot answers the ClientHello on its plain port by closing the connection;
-#       Windows drops the greeting not yet read when the reset arrives (Linux hands it
-#       over first), so about one run in ten fails with "connection reset" instead of
-#       mailerr.ErrNotTLS.
-connect=github.com/postfach/postfach/accounts/connect
-rest=()
-for p in "${pkgs[@]}"; do [ "$p" = "$connect" ] || [ "$p" = ./accounts/connect ] || rest+=("$p"); done
-if [ ${#rest[@]} -lt ${#pkgs[@]} ]; then
-  "${win[@]}" $GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 \
-    -skip '^TestConnectionTest$/^(POP3|IMAP)_implicit_TLS_on_a_plain_port$' "$connect"
-fi
-if [ ${#rest[@]} -gt 0 ]; then
-  "${win[@]}" $GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m \
-    -skip "$skip" "${rest[@]}"
-fi
+"${win[@]}" $GO test -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" -count=1 -timeout 20m \
+  -skip "$skip" "${pkgs[@]}"
 # The desktop app's Windows registry code (start at login, notification identity); the
 # rest of gui/ is tested on Linux.
 "${win[@]}" $GO test -tags migrated_fynedo -overlay "$ov/overlay.json" -exec "$(pwd)/.ci/wine/exec.sh" \

@@ -141,6 +141,10 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	c.setConn(c.dc)
 	if err := c.start(ctx, o.Security, tlsConfig(o.TLSConfig, host)); err != nil {
 		c.Close()
+		if o.Security == TLS {
+			redial := func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
+			err = mailerr.ProbeNotTLS(ctx, err, redial, "+OK")
+		}
 		return nil, err
 	}
 	return c, nil

@@ -54,6 +54,7 @@ func Connect(ctx context.Context, addr string, opts *Options) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	raw, err := r.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -73,6 +74,10 @@ func Connect(ctx context.Context, addr string, opts *Options) (*Session, error) 
 	conn, err := s.secure(r)
 	if err != nil {
 		s.abort()
+		if r.security == SecurityTLS {
+			redial := func(ctx context.Context) (net.Conn, error) { return r.dialer.DialContext(ctx, "tcp", addr) }
+			err = mailerr.ProbeNotTLS(parent, err, redial, "* OK", "* PREAUTH", "* BYE") // the session's ctx ended with abort
+		}
 		return nil, fmt.Errorf("imap %s: %w", addr, err)
 	}
 	s.c = imapclient.New(conn, nil) // no DebugWriter: its trace would hold the password
