@@ -7,9 +7,9 @@ import (
 	"syscall"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/oauth"
-	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/accounts/trust"
 	"github.com/postfach/postfach/backup/imapcopy"
@@ -114,9 +114,9 @@ var kindOf = []struct {
 	{KindNoAccount, is(accounts.ErrNotFound)},
 	{KindDuplicate, is(accounts.ErrDuplicate)},
 	{KindProtocolSwitch, is(accounts.ErrProtocolSwitch)},
-	{KindWontFit, is(imapcopy.ErrWontFit, quota.ErrOverQuota)},
+	{KindWontFit, is(imapcopy.ErrWontFit, imap.ErrOverQuota)},
 	{KindNotVerified, is(imapcopy.ErrVerify, imapcopy.ErrNotArchived)},
-	{KindNoUIDPlus, is(quota.ErrNoUIDPlus)},
+	{KindNoUIDPlus, is(imap.ErrNoUIDPlus)},
 }
 
 func is(targets ...error) func(error) bool {

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/pop3"
-	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/accounts/trust"
 )
 
@@ -85,9 +85,9 @@ func pop3Login(ctx context.Context, a accounts.Account, opts *Options, auth func
 }
 
 // QuotaOptions returns the options for reading an IMAP account's quota.
-func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
+func QuotaOptions(a accounts.Account, opts *Options) *imap.Options {
 	o := opts.withDefaults()
-	return &quota.Options{
+	return &imap.Options{
 		Security:       string(a.Security),
 		TLSConfig:      tlsConfig(a, o),
 		AllowPlaintext: a.AllowPlaintext,
@@ -98,7 +98,7 @@ func QuotaOptions(a accounts.Account, opts *Options) *quota.Options {
 
 // Quota reads an IMAP account's quota (and, with folders, per-folder sizes), logging in
 // with a password.
-func Quota(ctx context.Context, a accounts.Account, password string, folders bool, opts *Options) (*quota.Report, error) {
+func Quota(ctx context.Context, a accounts.Account, password string, folders bool, opts *Options) (*imap.Report, error) {
 	return QuotaLogin(ctx, a, Password(password), folders, opts)
 }
 

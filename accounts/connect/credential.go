@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/postfach/postfach/accounts"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/pop3"
-	"github.com/postfach/postfach/accounts/quota"
 )
 
 // Tokens hands out OAuth2 access tokens for one account; *oauth.TokenSource is the
@@ -47,23 +47,23 @@ func POP3Login(ctx context.Context, a accounts.Account, cred Credential, opts *O
 
 // QuotaLogin reads an IMAP account's quota (and, with folders, per-folder sizes),
 // logging in with cred.
-func QuotaLogin(ctx context.Context, a accounts.Account, cred Credential, folders bool, opts *Options) (*quota.Report, error) {
-	var rep *quota.Report
-	err := imapLogin(ctx, a, cred, func(auth quota.Auth) error {
+func QuotaLogin(ctx context.Context, a accounts.Account, cred Credential, folders bool, opts *Options) (*imap.Report, error) {
+	var rep *imap.Report
+	err := imapLogin(ctx, a, cred, func(auth imap.Auth) error {
 		var err error
-		rep, err = quota.FetchAuth(ctx, a.Addr(), auth, QuotaOptions(a, opts), folders)
+		rep, err = imap.FetchAuth(ctx, a.Addr(), auth, QuotaOptions(a, opts), folders)
 		return err
 	})
 	return rep, err
 }
 
-// imapLogin runs session with the quota.Auth for cred: LOGIN with the password, or
+// imapLogin runs session with the imap.Auth for cred: LOGIN with the password, or
 // AUTHENTICATE with an access token, refreshed and retried once when refused.
-func imapLogin(ctx context.Context, a accounts.Account, cred Credential, session func(quota.Auth) error) error {
+func imapLogin(ctx context.Context, a accounts.Account, cred Credential, session func(imap.Auth) error) error {
 	if cred.Tokens == nil {
-		return session(quota.PasswordAuth(a.Username, cred.Password))
+		return session(imap.PasswordAuth(a.Username, cred.Password))
 	}
 	return cred.Tokens.Do(ctx, func(token string) error {
-		return session(quota.OAuth2Auth(a.Username, token, a.Host, a.Port))
+		return session(imap.OAuth2Auth(a.Username, token, a.Host, a.Port))
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/trust"
 )
 
@@ -26,7 +26,7 @@ type Report struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Quota is an IMAP account's quota, read in the same session as the login (Supported
 	// false when the server reports none); nil for POP3.
-	Quota *quota.Report `json:"quota,omitempty"`
+	Quota *imap.Report `json:"quota,omitempty"`
 }
 
 // Test connects with the account's settings, logs in with password, and logs out again.
@@ -48,9 +48,9 @@ func TestLogin(ctx context.Context, a accounts.Account, cred Credential, opts *O
 	case accounts.POP3:
 		state, err = testPOP3(ctx, a, cred, &o, rep)
 	case accounts.IMAP:
-		err = imapLogin(ctx, a, cred, func(auth quota.Auth) error {
+		err = imapLogin(ctx, a, cred, func(auth imap.Auth) error {
 			var err error
-			rep.Quota, state, err = quota.CheckAuth(ctx, a.Addr(), auth, QuotaOptions(a, &o))
+			rep.Quota, state, err = imap.CheckAuth(ctx, a.Addr(), auth, QuotaOptions(a, &o))
 			return err
 		})
 		if rep.Quota != nil {

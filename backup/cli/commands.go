@@ -11,7 +11,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/discover"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/tr"
 )
@@ -227,7 +227,7 @@ type quotaJSON struct {
 	Account   string         `json:"account"`
 	Supported bool           `json:"supported"`
 	Resources []resourceJSON `json:"resources"`
-	Folders   []quota.Folder `json:"folders,omitempty"`
+	Folders   []imap.Folder  `json:"folders,omitempty"`
 	Percent   *float64       `json:"storage_percent,omitempty"`
 	// FullInDays is the forecast from the stored readings (service.QuotaForecast).
 	FullInDays *float64 `json:"full_in_days,omitempty"`
@@ -293,7 +293,7 @@ func quotaCmd(args []string, env *Env) int {
 	return exit
 }
 
-func printQuota(env *Env, a accounts.Account, rep *quota.Report) {
+func printQuota(env *Env, a accounts.Account, rep *imap.Report) {
 	used, limit, ok := rep.Storage()
 	switch {
 	case !rep.Supported:

@@ -15,7 +15,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/postfach/postfach/accounts"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
@@ -267,7 +267,7 @@ func certPool(t *testing.T, pem []byte) *x509.CertPool {
 func duplicateIDs(t *testing.T, srv *dovecottest.Server, u *dovecottest.User) []string {
 	t.Helper()
 	ctx := context.Background()
-	sess, err := quota.Connect(ctx, srv.IMAPSAddr(), &quota.Options{TLSConfig: srv.TLSConfig(), Timeout: time.Minute})
+	sess, err := imap.Connect(ctx, srv.IMAPSAddr(), &imap.Options{TLSConfig: srv.TLSConfig(), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

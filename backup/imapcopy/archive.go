@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 )
 
 // ErrNotArchived means a message chosen for the archive has no verified copy on disk
@@ -29,15 +29,15 @@ type ArchiveResult struct {
 // Archive moves the messages opts.Select chooses from the server into the Maildir++ tree
 // at root: Download them (see Download; the same layout and durability), then check
 // every copy on disk against the server's size, and only then delete exactly those UIDs
-// on the server (UID EXPUNGE, which needs UIDPLUS: quota.ErrNoUIDPlus otherwise). A
+// on the server (UID EXPUNGE, which needs UIDPLUS: imap.ErrNoUIDPlus otherwise). A
 // message whose copy does not check out stays on the server. Interrupted at any point, a
 // new run with the same selection finishes the job without fetching anything twice.
-func Archive(ctx context.Context, sess *quota.Session, root string, opts *DownloadOptions) ([]ArchiveResult, error) {
+func Archive(ctx context.Context, sess *imap.Session, root string, opts *DownloadOptions) ([]ArchiveResult, error) {
 	if opts == nil || opts.Select == nil {
 		return nil, errors.New("archive: no selection")
 	}
 	if !sess.HasUIDPlus() {
-		return nil, fmt.Errorf("archive: %w", quota.ErrNoUIDPlus)
+		return nil, fmt.Errorf("archive: %w", imap.ErrNoUIDPlus)
 	}
 	downloaded, err := Download(ctx, sess, root, opts)
 	out := make([]ArchiveResult, len(downloaded))
@@ -56,7 +56,7 @@ func Archive(ctx context.Context, sess *quota.Session, root string, opts *Downlo
 }
 
 // deleteArchived deletes the archived messages of one folder whose copies check out.
-func deleteArchived(ctx context.Context, sess *quota.Session, root string, r *ArchiveResult) error {
+func deleteArchived(ctx context.Context, sess *imap.Session, root string, r *ArchiveResult) error {
 	if len(r.UIDs) == 0 {
 		return nil
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -30,7 +30,7 @@ func TestDovecotArchive(t *testing.T) {
 	}
 	appendRaw(t, srv, u, msgs)
 	cutoff := first.AddDate(1, 0, 0)
-	old := func(in quota.MessageInfo) bool { return in.InternalDate.Before(cutoff) }
+	old := func(in imap.MessageInfo) bool { return in.InternalDate.Before(cutoff) }
 	var wantOld, wantKept int
 	for _, m := range msgs {
 		if m.date.Before(cutoff) {
@@ -123,8 +123,8 @@ func TestDovecotArchiveNeedsUIDPlus(t *testing.T) {
 	u.Deliver(t, dovecottest.Ordinary(3, 1)[0].Stored)
 	addr := rewriteProxy(t, srv.IMAPAddr(), func(line string) string { return appendUID.ReplaceAllString(stripUIDPlus(line), "") })
 	sess := mustDial(t, plainDialer(addr, u))
-	_, err := Archive(context.Background(), sess, t.TempDir(), &DownloadOptions{Select: func(quota.MessageInfo) bool { return true }})
-	if !errors.Is(err, quota.ErrNoUIDPlus) || u.MessageCount(t) != 1 {
+	_, err := Archive(context.Background(), sess, t.TempDir(), &DownloadOptions{Select: func(imap.MessageInfo) bool { return true }})
+	if !errors.Is(err, imap.ErrNoUIDPlus) || u.MessageCount(t) != 1 {
 		t.Fatalf("Archive = %v", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/internal/testkit/crashchild"
 )
 
@@ -44,8 +44,8 @@ func TestUploadCrashChild(t *testing.T) {
 	}
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(pem)
-	dial := func(ctx context.Context) (*quota.Session, error) {
-		s, err := quota.Connect(ctx, job.Addr, &quota.Options{TLSConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}, Timeout: time.Minute})
+	dial := func(ctx context.Context) (*imap.Session, error) {
+		s, err := imap.Connect(ctx, job.Addr, &imap.Options{TLSConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}, Timeout: time.Minute})
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -23,8 +23,8 @@ const testPass = "Pa55-imapcopy"
 
 // dialer returns a Dial for u over implicit TLS with a generous whole-session deadline.
 func dialer(srv *dovecottest.Server, u *dovecottest.User) Dial {
-	return func(ctx context.Context) (*quota.Session, error) {
-		s, err := quota.Connect(ctx, srv.IMAPSAddr(), &quota.Options{TLSConfig: srv.TLSConfig(), Timeout: 10 * time.Minute})
+	return func(ctx context.Context) (*imap.Session, error) {
+		s, err := imap.Connect(ctx, srv.IMAPSAddr(), &imap.Options{TLSConfig: srv.TLSConfig(), Timeout: 10 * time.Minute})
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +36,7 @@ func dialer(srv *dovecottest.Server, u *dovecottest.User) Dial {
 	}
 }
 
-func mustDial(t testing.TB, d Dial) *quota.Session {
+func mustDial(t testing.TB, d Dial) *imap.Session {
 	t.Helper()
 	s, err := d(context.Background())
 	if err != nil {

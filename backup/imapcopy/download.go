@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/postfach/postfach/accounts/atomicfile"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/backup/maildir"
 )
 
@@ -46,7 +46,7 @@ type DownloadOptions struct {
 	// Select, if set, downloads only the messages it returns true for (the free-space
 	// assistant's choice: older than, larger than). The folder journal is then left
 	// alone, so a later full download still fetches the rest.
-	Select func(quota.MessageInfo) bool
+	Select func(imap.MessageInfo) bool
 
 	// failpoint, if set, is called at each durability step of a batch ("after-sync",
 	// "after-rename", "after-dir-sync", "after-journal"); the crash tests kill there.
@@ -96,7 +96,7 @@ type folderJournal struct {
 //
 // sess must be logged in; its deadline bounds the whole run. On error the results so
 // far are returned with it, and a new run resumes.
-func Download(ctx context.Context, sess *quota.Session, root string, opts *DownloadOptions) ([]FolderResult, error) {
+func Download(ctx context.Context, sess *imap.Session, root string, opts *DownloadOptions) ([]FolderResult, error) {
 	var o DownloadOptions
 	if opts != nil {
 		o = *opts
@@ -137,8 +137,8 @@ func Download(ctx context.Context, sess *quota.Session, root string, opts *Downl
 
 // chooseFolders keeps the selectable mailboxes named in want (all when want is empty)
 // and refuses names that would share a directory on a case-insensitive file system.
-func chooseFolders(boxes []quota.Mailbox, want []string) ([]quota.Mailbox, error) {
-	var out []quota.Mailbox
+func chooseFolders(boxes []imap.Mailbox, want []string) ([]imap.Mailbox, error) {
+	var out []imap.Mailbox
 	dirs := map[string]string{}
 	for _, mb := range boxes {
 		if !mb.Selectable || (len(want) > 0 && !slices.Contains(want, mb.Name)) {
@@ -152,7 +152,7 @@ func chooseFolders(boxes []quota.Mailbox, want []string) ([]quota.Mailbox, error
 		out = append(out, mb)
 	}
 	for _, w := range want {
-		if !slices.ContainsFunc(out, func(mb quota.Mailbox) bool { return mb.Name == w }) {
+		if !slices.ContainsFunc(out, func(mb imap.Mailbox) bool { return mb.Name == w }) {
 			return nil, fmt.Errorf("download: no selectable folder %q on the server", w)
 		}
 	}
@@ -180,7 +180,7 @@ func loadFolderJournal(path string) (folderJournal, error) {
 	return j, nil
 }
 
-func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb quota.Mailbox, o *DownloadOptions) (FolderResult, error) {
+func downloadFolder(ctx context.Context, sess *imap.Session, root string, mb imap.Mailbox, o *DownloadOptions) (FolderResult, error) {
 	dir := FolderDir(mb.Name, mb.Delim)
 	res := FolderResult{Mailbox: mb.Name, Dir: dir}
 	path := filepath.Join(root, dir)
@@ -224,7 +224,7 @@ func downloadFolder(ctx context.Context, sess *quota.Session, root string, mb qu
 	if err != nil {
 		return res, err
 	}
-	var todo []quota.MessageInfo
+	var todo []imap.MessageInfo
 	var total int64
 	for _, in := range infos {
 		if o.Select != nil && !o.Select(in) {
@@ -306,7 +306,7 @@ func writeJournal(path string, j folderJournal) error {
 // downloader fetches batches of one folder.
 type downloader struct {
 	ctx context.Context
-	sel *quota.Selected
+	sel *imap.Selected
 	md  *maildir.Dir
 	dir string
 	o   *DownloadOptions
@@ -322,7 +322,7 @@ type fetched struct {
 
 // batch fetches msgs, stores them durably in cur/ and returns the UIDs it stored. A
 // message the server no longer has is skipped.
-func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int64, error) {
+func (d *downloader) batch(msgs []imap.MessageInfo, size int64) ([]uint32, int64, error) {
 	uids := make([]uint32, len(msgs))
 	for i, m := range msgs {
 		uids[i] = m.UID
@@ -337,7 +337,7 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int6
 			f.p.Abort() // no-op for files already renamed into cur/
 		}
 	}()
-	err := d.sel.Fetch(d.ctx, uids, size, quota.FetchHandler{
+	err := d.sel.Fetch(d.ctx, uids, size, imap.FetchHandler{
 		Body: func(_ uint32, _ int64, r io.Reader) error {
 			d.seq++
 			p, err := d.md.Create(maildir.Key{UIDL: "fetch-" + strconv.Itoa(d.seq)}, d.o.Now())
@@ -348,7 +348,7 @@ func (d *downloader) batch(msgs []quota.MessageInfo, size int64) ([]uint32, int6
 			_, err = io.Copy(p, r)
 			return err
 		},
-		Done: func(info quota.MessageInfo, n int64) error {
+		Done: func(info imap.MessageInfo, n int64) error {
 			p := cur
 			cur = nil
 			if err := p.Finish(); err != nil {

@@ -7,7 +7,7 @@ import (
 	"hash"
 	"io"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 )
 
 // serverIndex knows the messages already in the target mailbox, to recognise a message
@@ -25,7 +25,7 @@ type indexed struct {
 	size int64
 }
 
-func newServerIndex(infos []quota.MessageInfo) *serverIndex {
+func newServerIndex(infos []imap.MessageInfo) *serverIndex {
 	x := &serverIndex{byID: map[string][]indexed{}, noID: map[int64][]uint32{},
 		hashes: map[uint32][32]byte{}, sizes: map[uint32]int64{}}
 	for _, in := range infos {
@@ -49,7 +49,7 @@ func (x *serverIndex) add(uid uint32, size int64, id string, sum *[32]byte) {
 
 // find returns the UID of a message on the server equal to s, fetching the content
 // hashes of same-size messages without Message-ID when needed.
-func (x *serverIndex) find(ctx context.Context, sel *quota.Selected, s *source) (uint32, bool, error) {
+func (x *serverIndex) find(ctx context.Context, sel *imap.Selected, s *source) (uint32, bool, error) {
 	if s.MessageID != "" {
 		for _, e := range x.byID[s.MessageID] {
 			if e.size == s.Size {
@@ -79,15 +79,15 @@ func (x *serverIndex) find(ctx context.Context, sel *quota.Selected, s *source) 
 }
 
 // hash fetches the listed messages (all of the given size) and records their SHA-256.
-func (x *serverIndex) hash(ctx context.Context, sel *quota.Selected, uids []uint32, size int64) error {
+func (x *serverIndex) hash(ctx context.Context, sel *imap.Selected, uids []uint32, size int64) error {
 	var h hash.Hash
-	return sel.Fetch(ctx, uids, size*int64(len(uids)), quota.FetchHandler{
+	return sel.Fetch(ctx, uids, size*int64(len(uids)), imap.FetchHandler{
 		Body: func(_ uint32, _ int64, r io.Reader) error {
 			h = sha256.New()
 			_, err := io.Copy(h, r)
 			return err
 		},
-		Done: func(info quota.MessageInfo, _ int64) error {
+		Done: func(info imap.MessageInfo, _ int64) error {
 			var sum [32]byte
 			copy(sum[:], h.Sum(nil))
 			x.hashes[info.UID] = sum

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/internal/testkit/dovecottest"
 )
 
@@ -62,7 +62,7 @@ func TestDovecotOverQuotaMidway(t *testing.T) {
 			once.Do(func() { u.Deliver(t, dovecottest.Large(500<<10).Stored) })
 		},
 	})
-	if !errors.Is(err, quota.ErrOverQuota) || res.Uploaded != 1 || res.Remaining != 2 {
+	if !errors.Is(err, imap.ErrOverQuota) || res.Uploaded != 1 || res.Remaining != 2 {
 		t.Fatalf("Upload = %+v, %v; want ErrOverQuota after one message, two left", res, err)
 	}
 }
@@ -132,7 +132,7 @@ func TestAppendLimit(t *testing.T) {
 	if p.AppendLimit != 100000 || len(p.TooBig) != 1 || !strings.HasSuffix(p.TooBig[0], ".big") {
 		t.Fatalf("plan %+v, want the big message over the limit", p)
 	}
-	if res.Uploaded != 5 || res.Verified != 5 || len(res.Skipped) != 1 || !errors.Is(res.Skipped[0].Err, quota.ErrTooBig) {
+	if res.Uploaded != 5 || res.Verified != 5 || len(res.Skipped) != 1 || !errors.Is(res.Skipped[0].Err, imap.ErrTooBig) {
 		t.Fatalf("result %+v", res)
 	}
 	if n := u.MessageCount(t); n != 5 {
@@ -156,15 +156,15 @@ func TestDovecotTooBigRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Upload: %v (%+v)", err, res)
 	}
-	if res.Uploaded != 6 || len(res.Skipped) != 1 || !errors.Is(res.Skipped[0].Err, quota.ErrLimit) {
+	if res.Uploaded != 6 || len(res.Skipped) != 1 || !errors.Is(res.Skipped[0].Err, imap.ErrLimit) {
 		t.Fatalf("result %+v", res)
 	}
 }
 
 // plainDialer dials addr without TLS (the rewriting proxy needs to read the stream).
 func plainDialer(addr string, u *dovecottest.User) Dial {
-	return func(ctx context.Context) (*quota.Session, error) {
-		s, err := quota.Connect(ctx, addr, &quota.Options{Security: quota.SecurityNone, AllowPlaintext: true, Timeout: time.Minute})
+	return func(ctx context.Context) (*imap.Session, error) {
+		s, err := imap.Connect(ctx, addr, &imap.Options{Security: imap.SecurityNone, AllowPlaintext: true, Timeout: time.Minute})
 		if err != nil {
 			return nil, err
 		}

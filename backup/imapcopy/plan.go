@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/mailerr"
-	"github.com/postfach/postfach/accounts/quota"
 )
 
 // Plan is what an upload would do, for the assistant to show before it starts.
@@ -50,7 +50,7 @@ type adoptable struct {
 
 // PlanUpload reads the Maildir at srcDir, the journal and the target mailbox, and says
 // what Upload would do. It changes nothing anywhere.
-func PlanUpload(ctx context.Context, sess *quota.Session, srcDir, mailbox, journal string) (*Plan, error) {
+func PlanUpload(ctx context.Context, sess *imap.Session, srcDir, mailbox, journal string) (*Plan, error) {
 	entries, err := readUploadJournal(journal)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func PlanUpload(ctx context.Context, sess *quota.Session, srcDir, mailbox, journ
 	return plan(ctx, sess, sel, srcDir, entries)
 }
 
-func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir string, done map[string]uploadEntry) (*Plan, error) {
+func plan(ctx context.Context, sess *imap.Session, sel *imap.Selected, srcDir string, done map[string]uploadEntry) (*Plan, error) {
 	srcs, err := scanSource(srcDir)
 	if err != nil {
 		return nil, fmt.Errorf("plan upload: %w", err)
@@ -118,7 +118,7 @@ func plan(ctx context.Context, sess *quota.Session, sel *quota.Selected, srcDir 
 	case err != nil:
 		return nil, fmt.Errorf("plan upload: %w", err)
 	default:
-		rep := quota.Report{Supported: true, Roots: roots}
+		rep := imap.Report{Supported: true, Roots: roots}
 		if used, limit, ok := rep.Storage(); ok {
 			p.QuotaFree = max(limit-used, 0)
 			p.Fits = p.Bytes <= p.QuotaFree

@@ -7,7 +7,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 )
 
 // Errors of Upload that the assistants branch on.
@@ -25,7 +25,7 @@ var (
 
 // Dial opens a logged-in session. Upload dials again when the server closed the
 // connection after refusing one message; the session's deadline bounds each connection.
-type Dial func(ctx context.Context) (*quota.Session, error)
+type Dial func(ctx context.Context) (*imap.Session, error)
 
 // UploadOptions tune Upload.
 type UploadOptions struct {
@@ -77,7 +77,7 @@ type UploadResult struct {
 //
 // A message over APPENDLIMIT or refused as too big ([TOOBIG], or [LIMIT] as Dovecot
 // says) is skipped and the rest is done; three refusals in a row stop the run. A full
-// mailbox ([OVERQUOTA]) stops it with quota.ErrOverQuota, and the result says what is
+// mailbox ([OVERQUOTA]) stops it with imap.ErrOverQuota, and the result says what is
 // left. Any other error also stops it; a new run with the same journal resumes without
 // duplicates. At the end every journaled message of this Maildir is checked on the
 // server (ErrVerify).
@@ -116,7 +116,7 @@ func Upload(ctx context.Context, dial Dial, srcDir, mailbox string, opts *Upload
 		return u.res, fmt.Errorf("upload to %s: %w: %d bytes needed, %d free", mailbox, ErrWontFit, p.Bytes, p.QuotaFree)
 	}
 	for _, path := range p.TooBig {
-		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: quota.ErrTooBig})
+		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: imap.ErrTooBig})
 	}
 	for _, path := range p.Empty {
 		u.res.Skipped = append(u.res.Skipped, Skipped{File: path, Err: ErrEmptyMessage})
@@ -139,8 +139,8 @@ type uploader struct {
 	ctx       context.Context
 	dial      Dial
 	mailbox   string
-	sess      *quota.Session
-	sel       *quota.Selected
+	sess      *imap.Session
+	sel       *imap.Selected
 	j         *uploadJournal
 	res       *UploadResult
 	progress  func(Progress)
@@ -204,7 +204,7 @@ func (u *uploader) sendAll(p *Plan) error {
 		} else {
 			e, err := u.send(s)
 			switch {
-			case errors.Is(err, quota.ErrTooBig) || errors.Is(err, quota.ErrLimit):
+			case errors.Is(err, imap.ErrTooBig) || errors.Is(err, imap.ErrLimit):
 				// Dovecot refuses a message over quota_max_mail_size with [LIMIT], not
 				// [TOOBIG]: both are taken as "this message", until refusals in a row
 				// show a limit that refuses everything.
@@ -214,7 +214,7 @@ func (u *uploader) sendAll(p *Plan) error {
 					return fmt.Errorf("upload %s: %d messages in a row refused: %w", s.Path, refused, err)
 				}
 				u.res.Skipped = append(u.res.Skipped, Skipped{File: s.Path, Size: s.Size, Err: err})
-				// A refusal may leave the connection unusable (see quota.Session.Append).
+				// A refusal may leave the connection unusable (see imap.Session.Append).
 				u.closeSession()
 				if err := u.connect(); err != nil {
 					u.res.Remaining = len(p.pending) - i - 1

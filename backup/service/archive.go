@@ -11,7 +11,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/backup/imapcopy"
 )
 
@@ -85,12 +85,12 @@ func DefaultArchiveDir(email string) string {
 }
 
 // isDrafts reports the drafts folder, by its RFC 6154 attribute or its usual name.
-func isDrafts(mb quota.Mailbox) bool {
+func isDrafts(mb imap.Mailbox) bool {
 	return mb.SpecialUse == `\Drafts` || strings.EqualFold(mb.Name, "Drafts")
 }
 
 // folderFilter returns whether a folder belongs to the choice.
-func (c *ArchiveChoice) folderFilter(mb quota.Mailbox) bool {
+func (c *ArchiveChoice) folderFilter(mb imap.Mailbox) bool {
 	if len(c.Folders) == 0 {
 		return !isDrafts(mb)
 	}
@@ -98,9 +98,9 @@ func (c *ArchiveChoice) folderFilter(mb quota.Mailbox) bool {
 }
 
 // selects returns the message filter of a choice at time now.
-func selects(olderThan time.Duration, largerThan int64, now time.Time) func(quota.MessageInfo) bool {
+func selects(olderThan time.Duration, largerThan int64, now time.Time) func(imap.MessageInfo) bool {
 	cutoff := now.Add(-olderThan)
-	return func(m quota.MessageInfo) bool {
+	return func(m imap.MessageInfo) bool {
 		return (olderThan == 0 || m.InternalDate.Before(cutoff)) && (largerThan == 0 || m.Size > largerThan)
 	}
 }
@@ -156,7 +156,7 @@ func (s *Service) PlanArchive(ctx context.Context, id string, c *ArchiveChoice) 
 type archiveRun struct {
 	a     accounts.Account
 	dir   string
-	sess  *quota.Session
+	sess  *imap.Session
 	plan  *ArchivePlan
 	close func()
 }
@@ -188,15 +188,15 @@ func (s *Service) openArchive(ctx context.Context, id string, c *ArchiveChoice, 
 }
 
 // planArchive prices the choice and the ready-made options on a logged-in session.
-func planArchive(ctx context.Context, sess *quota.Session, c *ArchiveChoice, now time.Time) (*ArchivePlan, error) {
+func planArchive(ctx context.Context, sess *imap.Session, c *ArchiveChoice, now time.Time) (*ArchivePlan, error) {
 	plan := &ArchivePlan{Options: slices.Clone(archiveOptions)}
 	plan.Used, plan.Limit = storage(sess)
 	chosen := selects(c.OlderThan, c.LargerThan, now)
-	opts := make([]func(quota.MessageInfo) bool, len(plan.Options))
+	opts := make([]func(imap.MessageInfo) bool, len(plan.Options))
 	for i, o := range plan.Options {
 		opts[i] = selects(o.OlderThan, o.LargerThan, now)
 	}
-	err := eachFolder(ctx, sess, nil, func(mb quota.Mailbox, _ *quota.Selected, msgs []quota.MessageInfo) error {
+	err := eachFolder(ctx, sess, nil, func(mb imap.Mailbox, _ *imap.Selected, msgs []imap.MessageInfo) error {
 		in := c.folderFilter(mb)
 		f := ArchiveFolder{Name: mb.Name, Messages: len(msgs), ExcludedByDef: isDrafts(mb)}
 		for _, m := range msgs {
@@ -224,12 +224,12 @@ func planArchive(ctx context.Context, sess *quota.Session, c *ArchiveChoice, now
 }
 
 // storage returns the quota's used and limit bytes, -1 each when unknown.
-func storage(sess *quota.Session) (used, limit int64) {
+func storage(sess *imap.Session) (used, limit int64) {
 	roots, err := sess.Quota()
 	if err != nil {
 		return -1, -1
 	}
-	used, limit, ok := (&quota.Report{Supported: true, Roots: roots}).Storage()
+	used, limit, ok := (&imap.Report{Supported: true, Roots: roots}).Storage()
 	if !ok {
 		return -1, -1
 	}

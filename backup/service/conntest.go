@@ -8,8 +8,8 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/oauth"
-	"github.com/postfach/postfach/accounts/quota"
 )
 
 // Test connects with a's connection settings, logs in and out, and saves nothing. An
@@ -53,7 +53,7 @@ func (t staticToken) Do(_ context.Context, login func(string) error) error { ret
 
 // Quota reads a saved IMAP account's quota; with folders, also the size of each folder
 // (slower: one request per folder). Each reading is kept for the forecast (QuotaForecast).
-func (s *Service) Quota(ctx context.Context, id string, folders bool) (*quota.Report, error) {
+func (s *Service) Quota(ctx context.Context, id string, folders bool) (*imap.Report, error) {
 	a, err := s.store.Get(id)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/secrets"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/imapcopy"
@@ -168,8 +168,8 @@ func (s *Service) target(ctx context.Context, a accounts.Account, o *SwitchOptio
 // dialIMAP returns a function that opens a logged-in copy session on t's server.
 func (s *Service) dialIMAP(t accounts.Account, cred connect.Credential) imapcopy.Dial {
 	opts := connect.QuotaOptions(t, s.copyConn())
-	return func(ctx context.Context) (*quota.Session, error) {
-		sess, err := quota.Connect(ctx, t.Addr(), opts)
+	return func(ctx context.Context) (*imap.Session, error) {
+		sess, err := imap.Connect(ctx, t.Addr(), opts)
 		if err != nil {
 			return nil, err
 		}

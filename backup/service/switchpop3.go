@@ -10,7 +10,7 @@ import (
 
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
-	"github.com/postfach/postfach/accounts/quota"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/backup/imapcopy"
 )
 
@@ -43,7 +43,7 @@ func (s *Service) planDownload(ctx context.Context, a, t accounts.Account, cred 
 		return plan, fmt.Errorf("switch %s: %w", a.Name, err)
 	}
 	defer sess.Close()
-	err = eachFolder(ctx, sess, nil, func(mb quota.Mailbox, sel *quota.Selected, msgs []quota.MessageInfo) error {
+	err = eachFolder(ctx, sess, nil, func(mb imap.Mailbox, sel *imap.Selected, msgs []imap.MessageInfo) error {
 		f := FolderSize{Name: mb.Name, Messages: len(msgs)}
 		for _, m := range msgs {
 			f.Bytes += m.Size
@@ -61,8 +61,8 @@ func (s *Service) planDownload(ctx context.Context, a, t accounts.Account, cred 
 
 // eachFolder EXAMINEs every selectable mailbox that keep accepts (nil: all) and calls
 // fn with its messages.
-func eachFolder(ctx context.Context, sess *quota.Session, keep func(quota.Mailbox) bool,
-	fn func(quota.Mailbox, *quota.Selected, []quota.MessageInfo) error) error {
+func eachFolder(ctx context.Context, sess *imap.Session, keep func(imap.Mailbox) bool,
+	fn func(imap.Mailbox, *imap.Selected, []imap.MessageInfo) error) error {
 	boxes, err := sess.Mailboxes(ctx)
 	if err != nil {
 		return err
@@ -131,8 +131,8 @@ func (s *Service) switchToPOP3(ctx context.Context, a, t accounts.Account, cred 
 // verifyCopy checks that every message on the server has a file in the download tree
 // at root, under the folder's UIDVALIDITY and the message's UID, with the size the server
 // reports (Download stores BODY[] exactly, whose length is RFC822.SIZE).
-func verifyCopy(ctx context.Context, sess *quota.Session, root string) (missing, verified int, err error) {
-	err = eachFolder(ctx, sess, nil, func(mb quota.Mailbox, sel *quota.Selected, msgs []quota.MessageInfo) error {
+func verifyCopy(ctx context.Context, sess *imap.Session, root string) (missing, verified int, err error) {
+	err = eachFolder(ctx, sess, nil, func(mb imap.Mailbox, sel *imap.Selected, msgs []imap.MessageInfo) error {
 		sizes, err := storedSizes(filepath.Join(root, imapcopy.FolderDir(mb.Name, mb.Delim)), sel.UIDValidity)
 		if err != nil {
 			return err

@@ -17,8 +17,8 @@ import (
 	"github.com/postfach/postfach/accounts"
 	"github.com/postfach/postfach/accounts/connect"
 	"github.com/postfach/postfach/accounts/discover"
+	"github.com/postfach/postfach/accounts/imap"
 	"github.com/postfach/postfach/accounts/oauth"
-	"github.com/postfach/postfach/accounts/quota"
 	"github.com/postfach/postfach/backup"
 	"github.com/postfach/postfach/backup/service"
 	"github.com/postfach/postfach/gui"
@@ -196,7 +196,7 @@ func (c *Core) Quota(ctx context.Context, id string, folders bool) (*gui.QuotaRe
 	return out, nil
 }
 
-func convertQuota(q *quota.Report) *gui.QuotaReport {
+func convertQuota(q *imap.Report) *gui.QuotaReport {
 	out := &gui.QuotaReport{Supported: q.Supported, Checked: time.Now()}
 	if used, limit, ok := q.Storage(); ok {
 		out.Used, out.Limit = used, limit

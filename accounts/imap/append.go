@@ -1,4 +1,4 @@
-package quota
+package imap
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 )
 
 // Appended is the server's answer to a successful APPEND.
@@ -32,9 +32,9 @@ func (s *Session) Append(ctx context.Context, mailbox string, r io.Reader, size 
 		return Appended{}, fmt.Errorf("imap %s: append: %w (%d bytes, limit %d)", s.addr, ErrTooBig, size, limit)
 	}
 	defer s.opContext(ctx)()
-	opts := &imap.AppendOptions{Time: date}
+	opts := &goimap.AppendOptions{Time: date}
 	for _, f := range flags {
-		opts.Flags = append(opts.Flags, imap.Flag(f))
+		opts.Flags = append(opts.Flags, goimap.Flag(f))
 	}
 	cmd := s.c.Append(mailbox, size, opts)
 	n, werr := io.Copy(cmd, io.LimitReader(r, size))
@@ -47,7 +47,7 @@ func (s *Session) Append(ctx context.Context, mailbox string, r io.Reader, size 
 		// request, and go-imap then closes the client) or the literal is incomplete and
 		// the server still waits for bytes: the connection cannot carry another command.
 		s.guard.Conn.Close()
-		var ie *imap.Error
+		var ie *goimap.Error
 		if errors.As(werr, &ie) {
 			return Appended{}, s.wrapOp(ctx, "append", werr)
 		}

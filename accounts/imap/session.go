@@ -1,4 +1,4 @@
-package quota
+package imap
 
 import (
 	"cmp"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/postfach/postfach/accounts/mailerr"
@@ -36,7 +36,7 @@ type Session struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	stopKill func() bool
-	caps     imap.CapSet
+	caps     goimap.CapSet
 	password string // only to scrub it from server replies quoted in errors
 	closed   bool
 }
@@ -133,14 +133,14 @@ func (s *Session) handshake(cfg *tls.Config) (net.Conn, error) {
 // never appears in the error, even if the server echoes it.
 func (s *Session) Login(user, pass string) error {
 	s.password = pass
-	if s.c.State() != imap.ConnStateAuthenticated {
+	if s.c.State() != goimap.ConnStateAuthenticated {
 		caps, err := s.loadCaps()
 		if err != nil {
 			return err
 		}
-		if caps.Has(imap.CapLoginDisabled) {
+		if caps.Has(goimap.CapLoginDisabled) {
 			// RFC 9051 section 6.2.3: the client MUST NOT send LOGIN then.
-			return fmt.Errorf("imap %s: %w", s.addr, mailerr.NewServerError("login", string(imap.CapLoginDisabled),
+			return fmt.Errorf("imap %s: %w", s.addr, mailerr.NewServerError("login", string(goimap.CapLoginDisabled),
 				"the server does not accept a password on this connection", nil))
 		}
 		if err := s.c.Login(user, pass).Wait(); err != nil {
@@ -157,7 +157,7 @@ func (s *Session) Login(user, pass string) error {
 
 // loadCaps returns the current capabilities, asking the server if go-imap has none
 // cached (it drops them after STARTTLS and LOGIN, as RFC 2595 section 3.1 requires).
-func (s *Session) loadCaps() (imap.CapSet, error) {
+func (s *Session) loadCaps() (goimap.CapSet, error) {
 	if caps := s.c.Caps(); caps != nil {
 		return caps.Copy(), nil
 	}
@@ -193,7 +193,7 @@ func (s *Session) TLS() *tls.ConnectionState {
 // after Login. Without the QUOTA capability it fails with mailerr.ErrQuotaUnsupported
 // without asking the server.
 func (s *Session) Quota() ([]Root, error) {
-	if !s.caps.Has(imap.CapQuota) {
+	if !s.caps.Has(goimap.CapQuota) {
 		return nil, fmt.Errorf("imap %s: getquotaroot: %w", s.addr, mailerr.ErrQuotaUnsupported)
 	}
 	data, err := s.c.GetQuotaRoot("INBOX").Wait()
@@ -209,11 +209,11 @@ func (s *Session) Quota() ([]Root, error) {
 // when STATUS=SIZE is announced, and Size is -1 otherwise. A STATUS the server refuses
 // for one mailbox leaves -1 for it rather than failing the whole list.
 func (s *Session) Folders() ([]Folder, error) {
-	hasSize := s.caps.Has(imap.CapStatusSize)
-	items := &imap.StatusOptions{NumMessages: true, Size: hasSize}
-	var listOpts *imap.ListOptions
-	if s.caps.Has(imap.CapListStatus) {
-		listOpts = &imap.ListOptions{ReturnStatus: items}
+	hasSize := s.caps.Has(goimap.CapStatusSize)
+	items := &goimap.StatusOptions{NumMessages: true, Size: hasSize}
+	var listOpts *goimap.ListOptions
+	if s.caps.Has(goimap.CapListStatus) {
+		listOpts = &goimap.ListOptions{ReturnStatus: items}
 	}
 	list, err := s.c.List("", "*", listOpts).Collect()
 	if err != nil {
@@ -222,8 +222,8 @@ func (s *Session) Folders() ([]Folder, error) {
 	var folders []Folder
 	seen := make(map[string]bool, len(list))
 	for _, d := range list {
-		if seen[d.Mailbox] || slices.Contains(d.Attrs, imap.MailboxAttrNoSelect) ||
-			slices.Contains(d.Attrs, imap.MailboxAttrNonExistent) {
+		if seen[d.Mailbox] || slices.Contains(d.Attrs, goimap.MailboxAttrNoSelect) ||
+			slices.Contains(d.Attrs, goimap.MailboxAttrNonExistent) {
 			continue
 		}
 		seen[d.Mailbox] = true
@@ -243,7 +243,7 @@ func (s *Session) Folders() ([]Folder, error) {
 }
 
 // statusEach fills folders with one STATUS each, pipelined in batches.
-func (s *Session) statusEach(folders []Folder, items *imap.StatusOptions) error {
+func (s *Session) statusEach(folders []Folder, items *goimap.StatusOptions) error {
 	for start := 0; start < len(folders); start += statusBatch {
 		batch := folders[start:min(start+statusBatch, len(folders))]
 		cmds := make([]*imapclient.StatusCommand, len(batch))
@@ -252,7 +252,7 @@ func (s *Session) statusEach(folders []Folder, items *imap.StatusOptions) error 
 		}
 		for i, cmd := range cmds {
 			st, err := cmd.Wait()
-			var ie *imap.Error
+			var ie *goimap.Error
 			if errors.As(err, &ie) {
 				continue // this mailbox only: leave -1
 			}
@@ -265,7 +265,7 @@ func (s *Session) statusEach(folders []Folder, items *imap.StatusOptions) error 
 	return nil
 }
 
-func applyStatus(f *Folder, st *imap.StatusData, hasSize bool) {
+func applyStatus(f *Folder, st *goimap.StatusData, hasSize bool) {
 	if st == nil {
 		return
 	}
@@ -287,7 +287,7 @@ func (s *Session) Close() error {
 	s.closed = true
 	s.guard.tighten(time.Now().Add(logoutTimeout))
 	var err error
-	if s.c.State() != imap.ConnStateLogout {
+	if s.c.State() != goimap.ConnStateLogout {
 		if lerr := s.c.Logout().Wait(); lerr != nil {
 			err = s.wrap("logout", lerr)
 		}
@@ -313,10 +313,10 @@ func (s *Session) abort() {
 
 // wrap turns an error from go-imap into Postfach's vocabulary. go-imap formats most
 // failures into strings ("in response: ..."), so the cause is recovered from what we
-// know: the server's own NO/BAD (*imap.Error), our context, or the first I/O error the
+// know: the server's own NO/BAD (*goimap.Error), our context, or the first I/O error the
 // guard connection saw. Whatever is left is a reply go-imap could not parse.
 func (s *Session) wrap(op string, err error) error {
-	var ie *imap.Error
+	var ie *goimap.Error
 	if errors.As(err, &ie) {
 		return fmt.Errorf("imap %s: %w", s.addr, s.serverError(op, ie)) // names op itself
 	}
@@ -337,14 +337,14 @@ func (s *Session) wrap(op string, err error) error {
 
 // serverError maps a NO/BAD reply to a *mailerr.ServerError whose kind says whether to
 // ask the user for another password or to retry later (RFC 5530 response codes).
-func (s *Session) serverError(op string, ie *imap.Error) error {
+func (s *Session) serverError(op string, ie *goimap.Error) error {
 	var kind error
 	switch ie.Code {
-	case imap.ResponseCodeUnavailable, imap.ResponseCodeInUse, imap.ResponseCodeLimit:
+	case goimap.ResponseCodeUnavailable, goimap.ResponseCodeInUse, goimap.ResponseCodeLimit:
 		kind = mailerr.ErrTemporary
-	case imap.ResponseCodeAuthenticationFailed, imap.ResponseCodeAuthorizationFailed, imap.ResponseCodeExpired, "":
+	case goimap.ResponseCodeAuthenticationFailed, goimap.ResponseCodeAuthorizationFailed, goimap.ResponseCodeExpired, "":
 		// Servers without RFC 5530 codes answer a bad password with a plain NO.
-		if op == "login" && ie.Type == imap.StatusResponseTypeNo {
+		if op == "login" && ie.Type == goimap.StatusResponseTypeNo {
 			kind = mailerr.ErrAuthFailed
 		}
 	}

@@ -1,4 +1,4 @@
-package quota
+package imap
 
 import (
 	"cmp"
@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
@@ -163,7 +163,7 @@ func rootsFromData(data []imapclient.QuotaData) []Root {
 		root := Root{Name: d.Root}
 		seenRes := make(map[string]bool, len(names))
 		for _, name := range names {
-			v := d.Resources[imap.QuotaResourceType(name)]
+			v := d.Resources[goimap.QuotaResourceType(name)]
 			upper := strings.ToUpper(name)
 			if seenRes[upper] {
 				continue

@@ -1,9 +1,9 @@
-package quota
+package imap
 
 import (
 	"context"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 )
 
 // SearchMessageID returns the UIDs of the messages whose Message-ID header contains id
@@ -12,8 +12,8 @@ import (
 func (m *Selected) SearchMessageID(ctx context.Context, id string) ([]uint32, error) {
 	s := m.s
 	defer s.opContext(ctx)()
-	data, err := s.c.UIDSearch(&imap.SearchCriteria{
-		Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
+	data, err := s.c.UIDSearch(&goimap.SearchCriteria{
+		Header: []goimap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: id}},
 	}, nil).Wait()
 	if err != nil {
 		return nil, s.wrapOp(ctx, "uid search", err)

@@ -1,10 +1,10 @@
-package quota
+package imap
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 
 	"github.com/postfach/postfach/accounts/mailerr"
 	"github.com/postfach/postfach/accounts/oauth"
@@ -22,7 +22,7 @@ import (
 // appears in an error, even if the server echoes it.
 func (s *Session) LoginOAuth2(user, accessToken, host string, port int) error {
 	s.password = accessToken // for scrub
-	if s.c.State() != imap.ConnStateAuthenticated {
+	if s.c.State() != goimap.ConnStateAuthenticated {
 		caps, err := s.loadCaps()
 		if err != nil {
 			return err

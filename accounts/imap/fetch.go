@@ -1,4 +1,4 @@
-package quota
+package imap
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
@@ -42,15 +42,15 @@ func (m *Selected) ListMessages(ctx context.Context, minUID uint32, headerFields
 		// section 6.4.9), so ask nothing when nothing can match.
 		return nil, nil
 	}
-	opts := &imap.FetchOptions{UID: true, RFC822Size: true, Flags: true, InternalDate: true}
+	opts := &goimap.FetchOptions{UID: true, RFC822Size: true, Flags: true, InternalDate: true}
 	if len(headerFields) > 0 {
-		opts.BodySection = []*imap.FetchItemBodySection{{
-			Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}}
+		opts.BodySection = []*goimap.FetchItemBodySection{{
+			Specifier: goimap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}}
 	}
 	s.grant(int64(m.Messages+1) * (transferSlack + maxListedHeader))
 	defer s.opContext(ctx)()
-	var set imap.UIDSet
-	set.AddRange(imap.UID(minUID), 0) // 0 is "*"
+	var set goimap.UIDSet
+	set.AddRange(goimap.UID(minUID), 0) // 0 is "*"
 	cmd := s.c.Fetch(set, opts)
 	var out []MessageInfo
 	for {
@@ -127,14 +127,14 @@ func (m *Selected) Fetch(ctx context.Context, uids []uint32, budget int64, h Fet
 	if len(uids) == 0 {
 		return nil
 	}
-	var set imap.UIDSet
+	var set goimap.UIDSet
 	for _, u := range uids {
-		set.AddNum(imap.UID(u))
+		set.AddNum(goimap.UID(u))
 	}
 	s.grant(budget + int64(len(uids))*transferSlack)
 	defer s.opContext(ctx)()
-	cmd := s.c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	cmd := s.c.Fetch(set, &goimap.FetchOptions{UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+		BodySection: []*goimap.FetchItemBodySection{{Peek: true}}})
 	fail := func(err error) error {
 		s.guard.Conn.Close()
 		cmd.Close() // safe: no literal of this command is left half-read (see litFail)

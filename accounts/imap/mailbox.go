@@ -1,11 +1,11 @@
-package quota
+package imap
 
 import (
 	"cmp"
 	"context"
 	"slices"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 )
 
 // Mailbox is one mailbox of LIST (RFC 9051 section 6.3.9), selectable or not.
@@ -41,10 +41,10 @@ func (s *Session) Mailboxes(ctx context.Context) ([]Mailbox, error) {
 		m := Mailbox{Name: d.Mailbox, Delim: d.Delim, Selectable: true}
 		for _, a := range d.Attrs {
 			switch a {
-			case imap.MailboxAttrNoSelect, imap.MailboxAttrNonExistent:
+			case goimap.MailboxAttrNoSelect, goimap.MailboxAttrNonExistent:
 				m.Selectable = false
-			case imap.MailboxAttrAll, imap.MailboxAttrArchive, imap.MailboxAttrDrafts, imap.MailboxAttrFlagged,
-				imap.MailboxAttrJunk, imap.MailboxAttrSent, imap.MailboxAttrTrash:
+			case goimap.MailboxAttrAll, goimap.MailboxAttrArchive, goimap.MailboxAttrDrafts, goimap.MailboxAttrFlagged,
+				goimap.MailboxAttrJunk, goimap.MailboxAttrSent, goimap.MailboxAttrTrash:
 				m.SpecialUse = string(a)
 			}
 		}
@@ -89,7 +89,7 @@ func (s *Session) open(ctx context.Context, name string, readOnly bool) (*Select
 	if readOnly {
 		op = "examine"
 	}
-	d, err := s.c.Select(name, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
+	d, err := s.c.Select(name, &goimap.SelectOptions{ReadOnly: readOnly}).Wait()
 	if err != nil {
 		return nil, s.wrapOp(ctx, op, err)
 	}

@@ -1,11 +1,11 @@
-package quota
+package imap
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 )
 
 // Errors of the transfer commands (APPEND, FETCH of message bodies) that a caller acts on:
@@ -55,15 +55,15 @@ func (s *Session) wrapOp(ctx context.Context, op string, err error) error {
 	if cerr := ctxErr(ctx, nil); cerr != nil {
 		return fmt.Errorf("imap %s: %s: %w", s.addr, op, cerr)
 	}
-	var ie *imap.Error
+	var ie *goimap.Error
 	if errors.As(err, &ie) {
 		var kind error
 		switch ie.Code {
-		case imap.ResponseCodeOverQuota:
+		case goimap.ResponseCodeOverQuota:
 			kind = ErrOverQuota
-		case imap.ResponseCodeTooBig:
+		case goimap.ResponseCodeTooBig:
 			kind = ErrTooBig
-		case imap.ResponseCodeLimit:
+		case goimap.ResponseCodeLimit:
 			kind = ErrLimit
 		}
 		if kind != nil {
@@ -85,4 +85,4 @@ func (s *Session) AppendLimit() (limit int64, ok bool) {
 }
 
 // HasUIDPlus reports whether APPEND answers with the new message's UID (RFC 4315).
-func (s *Session) HasUIDPlus() bool { return s.caps.Has(imap.CapUIDPlus) }
+func (s *Session) HasUIDPlus() bool { return s.caps.Has(goimap.CapUIDPlus) }

@@ -1,11 +1,11 @@
-package quota
+package imap
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 )
 
 // ErrNoUIDPlus means the server cannot expunge single messages by UID (no UIDPLUS, RFC
@@ -27,12 +27,12 @@ func (m *Selected) Delete(ctx context.Context, uids []uint32) error {
 	if !s.HasUIDPlus() {
 		return fmt.Errorf("imap %s: delete in %s: %w", s.addr, m.Name, ErrNoUIDPlus)
 	}
-	var set imap.UIDSet
+	var set goimap.UIDSet
 	for _, u := range uids {
-		set.AddNum(imap.UID(u))
+		set.AddNum(goimap.UID(u))
 	}
 	defer s.opContext(ctx)()
-	if err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+	if err := s.c.Store(set, &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Silent: true, Flags: []goimap.Flag{goimap.FlagDeleted}}, nil).Close(); err != nil {
 		return s.wrapOp(ctx, "uid store", err)
 	}
 	if err := s.c.UIDExpunge(set).Close(); err != nil {

@@ -1,11 +1,11 @@
-package quota
+package imap
 
 import (
 	"context"
 	"errors"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 
 	"github.com/postfach/postfach/accounts/mailerr"
 )
@@ -22,9 +22,9 @@ func TestWrapOp(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"overquota", context.Background(), &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeOverQuota, Text: "Quota exceeded"}, ErrOverQuota},
-		{"toobig", context.Background(), &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeTooBig, Text: "too big"}, ErrTooBig},
-		{"limit", context.Background(), &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeLimit, Text: "Mail size is larger"}, ErrLimit},
+		{"overquota", context.Background(), &goimap.Error{Type: goimap.StatusResponseTypeNo, Code: goimap.ResponseCodeOverQuota, Text: "Quota exceeded"}, ErrOverQuota},
+		{"toobig", context.Background(), &goimap.Error{Type: goimap.StatusResponseTypeNo, Code: goimap.ResponseCodeTooBig, Text: "too big"}, ErrTooBig},
+		{"limit", context.Background(), &goimap.Error{Type: goimap.StatusResponseTypeNo, Code: goimap.ResponseCodeLimit, Text: "Mail size is larger"}, ErrLimit},
 		{"cancelled", cancelled, errors.New("closed"), context.Canceled},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -33,7 +33,7 @@ func TestWrapOp(t *testing.T) {
 				t.Fatalf("wrapOp = %v, want %v", err, c.want)
 			}
 			var se *mailerr.ServerError
-			if ie := (*imap.Error)(nil); errors.As(c.err, &ie) && !errors.As(err, &se) {
+			if ie := (*goimap.Error)(nil); errors.As(c.err, &ie) && !errors.As(err, &se) {
 				t.Errorf("server text lost: %v", err)
 			}
 		})

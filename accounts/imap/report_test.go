@@ -1,4 +1,4 @@
-package quota
+package imap
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
+	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
@@ -100,10 +100,10 @@ func TestReportUnknown(t *testing.T) {
 }
 
 func TestRootsFromData(t *testing.T) {
-	res := func(kv ...any) map[imap.QuotaResourceType]imapclient.QuotaResourceData {
-		m := make(map[imap.QuotaResourceType]imapclient.QuotaResourceData)
+	res := func(kv ...any) map[goimap.QuotaResourceType]imapclient.QuotaResourceData {
+		m := make(map[goimap.QuotaResourceType]imapclient.QuotaResourceData)
 		for i := 0; i < len(kv); i += 3 {
-			m[imap.QuotaResourceType(kv[i].(string))] = imapclient.QuotaResourceData{Usage: int64(kv[i+1].(int)), Limit: int64(kv[i+2].(int))}
+			m[goimap.QuotaResourceType(kv[i].(string))] = imapclient.QuotaResourceData{Usage: int64(kv[i+1].(int)), Limit: int64(kv[i+2].(int))}
 		}
 		return m
 	}
@@ -131,12 +131,12 @@ func FuzzQuotaConversion(f *testing.F) {
 	f.Add("r", "storage", int64(150), int64(100), "STORAGE", int64(-5), int64(math.MaxInt64))
 	f.Fuzz(func(t *testing.T, root, name1 string, u1, l1 int64, name2 string, u2, l2 int64) {
 		data := []imapclient.QuotaData{
-			{Root: root, Resources: map[imap.QuotaResourceType]imapclient.QuotaResourceData{
-				imap.QuotaResourceType(name1): {Usage: u1, Limit: l1},
+			{Root: root, Resources: map[goimap.QuotaResourceType]imapclient.QuotaResourceData{
+				goimap.QuotaResourceType(name1): {Usage: u1, Limit: l1},
 			}},
-			{Root: root + "2", Resources: map[imap.QuotaResourceType]imapclient.QuotaResourceData{
-				imap.QuotaResourceType(name1): {Usage: u2, Limit: l2},
-				imap.QuotaResourceType(name2): {Usage: u1, Limit: l2},
+			{Root: root + "2", Resources: map[goimap.QuotaResourceType]imapclient.QuotaResourceData{
+				goimap.QuotaResourceType(name1): {Usage: u2, Limit: l2},
+				goimap.QuotaResourceType(name2): {Usage: u1, Limit: l2},
 			}},
 		}
 		r := &Report{Supported: true, Roots: rootsFromData(data)}
