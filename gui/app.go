@@ -54,7 +54,10 @@ type UI struct {
 	core Core
 	opts Options
 
-	win      fyne.Window // the main window
+	win fyne.Window // the main window
+	// filled says the main window has its content (overview or wizard): Fyne's window
+	// starts with a background rectangle, not nil, so Content() cannot tell.
+	filled   bool
 	overview *overview
 	wizard   *wizard // the wizard on screen, if any
 	sched    *scheduler.Scheduler
@@ -264,10 +267,16 @@ func (u *UI) showMain() {
 // ensureContent gives the main window the overview unless it has content already (the
 // overview, or the wizard on the first start).
 func (u *UI) ensureContent() {
-	if u.win.Content() == nil {
-		u.win.SetContent(u.overview.buildUI())
+	if !u.filled {
+		u.setContent(u.overview.buildUI())
 		u.overview.refresh()
 	}
+}
+
+// setContent puts obj into the main window and remembers that it has content.
+func (u *UI) setContent(obj fyne.CanvasObject) {
+	u.win.SetContent(obj)
+	u.filled = true
 }
 
 // goSafe runs fn in a goroutine that logs a panic instead of taking the tray app down.

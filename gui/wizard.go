@@ -63,7 +63,7 @@ func (u *UI) showWizard(first bool) {
 	w.backup = newBackupStep(w)
 	u.wizard = w
 	u.win.SetTitle(lang.L("Postfach – set up a mail account"))
-	u.win.SetContent(w.buildUI())
+	u.setContent(w.buildUI())
 	w.show(0)
 }
 
@@ -173,7 +173,7 @@ func (w *wizard) close() {
 	w.address.signIn.stop()
 	w.u.wizard = nil
 	w.u.win.SetTitle("Postfach")
-	w.u.win.SetContent(w.u.overview.buildUI())
+	w.u.setContent(w.u.overview.buildUI())
 }
 
 // startDiscovery looks up the server settings for the address in the background, once
