@@ -28,7 +28,7 @@ LDFLAGS ?= -X $(OAUTH_PKG).MicrosoftClientID=$(MS_CLIENT_ID) -X $(OAUTH_PKG).Goo
 
 export LANG ?= en_US.UTF-8
 
-.PHONY: all deps deps-windows build run test test-go test-windows e2e-windows lint fuzz bench package package-windows clean
+.PHONY: all deps deps-windows build run test test-linux test-windows-all test-go test-windows e2e-windows lint fuzz bench package package-windows clean
 
 all: build
 
@@ -47,14 +47,21 @@ build: deps
 run: build
 	./$(BIN)
 
-# Everything runs inside a private D-Bus session with an unlocked gnome-keyring, so the
-# keyring, notification and tray code meet real services; POSTFACH_REQUIRE_* turn
-# "service missing" from a skip into a failure.
-# Then the Windows side: the core's tests under Wine and the Windows build itself.
+# Two lines at once, each with its output kept together: the Linux side runs inside a
+# private D-Bus session with an unlocked gnome-keyring, so the keyring, notification and
+# tray code meet real services (POSTFACH_REQUIRE_* turn "service missing" from a skip into
+# a failure); the Windows side runs the core's tests under Wine and then the Windows build
+# itself. They share nothing but the machine (own Dovecots, own Xvfb displays), and the
+# end-to-end tests' waits leave the other line the CPU.
 test: deps deps-windows lint
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse test-linux test-windows-all
+
+test-linux:
 	POSTFACH_REQUIRE_DOVECOT=1 POSTFACH_REQUIRE_KEYRING=1 POSTFACH_E2E=1 \
-		bash .ci/with-session.sh $(MAKE) --no-print-directory test-go fuzz
-	$(MAKE) --no-print-directory test-windows e2e-windows
+		bash .ci/with-session.sh $(MAKE) --no-print-directory -j1 test-go fuzz
+
+test-windows-all:
+	$(MAKE) --no-print-directory -j1 test-windows e2e-windows
 
 test-go:
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m ./...
