@@ -2,8 +2,6 @@ package backup
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"os"
 	"testing"
@@ -39,22 +37,12 @@ type crashJob struct {
 
 // TestCrashChild is the child side of the crash tests; on its own it skips.
 func TestCrashChild(t *testing.T) {
-	spec := os.Getenv(crashEnv)
-	if spec == "" {
-		t.Skip("the crash tests run this in a child process")
-	}
 	var job crashJob
-	if err := json.Unmarshal([]byte(spec), &job); err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(job.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	crashchild.Job(t, crashEnv, &job)
+	roots := crashchild.Roots(t, job.CertFile)
 	var trace *os.File
 	if job.Trace != "" {
+		var err error
 		if trace, err = os.OpenFile(job.Trace, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 			t.Fatal(err)
 		}

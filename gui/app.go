@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"slices"
-	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -147,7 +145,10 @@ func (u *UI) Stop() {
 }
 
 // Run starts the desktop app on a and blocks until it quits; it returns the exit code.
-// SIGTERM and SIGINT quit cleanly, like the tray's "Quit".
+// SIGTERM and SIGINT quit cleanly, like the tray's "Quit": Fyne's desktop driver catches
+// both and ends its loop, and the stopped lifecycle event runs u.Stop. A handler of our
+// own raced with Fyne's: when Fyne's loop had already ended, Fyne ran our Quit directly,
+// on a terminated GLFW, and the app panicked on its way out.
 func Run(a fyne.App, core Core, opts Options) int {
 	if d, err := time.ParseDuration(os.Getenv(StartDelayEnv)); err == nil && d > 0 {
 		opts.StartDelay = d
@@ -157,18 +158,9 @@ func Run(a fyne.App, core Core, opts Options) int {
 		fyne.LogError("notifications may not show", err)
 	}
 	u := New(a, core, opts)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		if _, ok := <-sig; ok {
-			fyne.Do(a.Quit)
-		}
-	}()
 	a.Lifecycle().SetOnStopped(u.Stop)
 	u.Start()
 	a.Run()
-	signal.Stop(sig)
-	close(sig)
 	return 0
 }
 

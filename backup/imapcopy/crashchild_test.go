@@ -3,9 +3,6 @@ package imapcopy
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
@@ -30,20 +27,9 @@ type uploadCrashJob struct {
 
 // TestUploadCrashChild is the child side of the crash tests; on its own it skips.
 func TestUploadCrashChild(t *testing.T) {
-	spec := os.Getenv(uploadCrashEnv)
-	if spec == "" {
-		t.Skip("the crash tests run this in a child process")
-	}
 	var job uploadCrashJob
-	if err := json.Unmarshal([]byte(spec), &job); err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(job.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	crashchild.Job(t, uploadCrashEnv, &job)
+	roots := crashchild.Roots(t, job.CertFile)
 	dial := func(ctx context.Context) (*imap.Session, error) {
 		s, err := imap.Connect(ctx, job.Addr, &imap.Options{TLSConfig: &tls.Config{RootCAs: roots, ServerName: "localhost"}, Timeout: time.Minute})
 		if err != nil {
