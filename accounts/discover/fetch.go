@@ -216,11 +216,15 @@ func dropAddress(u *url.URL, addr string) error {
 }
 
 // holdsAddress reports whether s holds addr, ignoring case, as it is or %-escaped once or
-// more (a server decodes what it receives, perhaps repeatedly).
+// more (a server decodes what it receives, perhaps repeatedly). Each decoding step is also
+// searched for the address's own escaped forms: decoding can hide them — in "%0Anna%40…"
+// the a of anna belongs to an escape — while the raw text still shows them to anyone
+// who reads it.
 func holdsAddress(s, addr string) bool {
-	addr = strings.ToLower(addr)
+	forms := []string{strings.ToLower(addr), strings.ToLower(url.QueryEscape(addr)), strings.ToLower(url.PathEscape(addr))}
 	for range 4 {
-		if strings.Contains(strings.ToLower(s), addr) {
+		low := strings.ToLower(s)
+		if slices.ContainsFunc(forms, func(f string) bool { return strings.Contains(low, f) }) {
 			return true
 		}
 		u := unescapeLenient(s)
