@@ -139,11 +139,13 @@ func trayTooltip(lines []string) string {
 	if len(utf16.Encode([]rune(tip))) <= maxTooltip {
 		return tip
 	}
-	r := []rune(tip)
-	for len(utf16.Encode(r)) > maxTooltip-1 {
-		r = r[:len(r)-1]
+	units := 0
+	for i, r := range tip {
+		if units += utf16.RuneLen(r); units > maxTooltip-1 { // room for the "…"
+			return tip[:i] + "…"
+		}
 	}
-	return string(r) + "…"
+	return tip
 }
 
 // backupAll queues a backup of every POP3 account.

@@ -215,6 +215,13 @@ func TestTrayTooltip(t *testing.T) {
 	if got := trayTooltip([]string{"Mail: backed up today at 10:00"}); got != "Postfach\nMail: backed up today at 10:00" {
 		t.Errorf("tooltip %q", got)
 	}
+	exact := strings.Repeat("x", maxTooltip-len("Postfach\n")) // just fits: no cut
+	if got := trayTooltip([]string{exact}); got != "Postfach\n"+exact {
+		t.Errorf("a tooltip of exactly %d units was cut: %q", maxTooltip, got)
+	}
+	if got := trayTooltip([]string{exact + "y"}); len(utf16.Encode([]rune(got))) != maxTooltip || !strings.HasSuffix(got, "x…") {
+		t.Errorf("one unit too long: %q", got)
+	}
 	long := []string{strings.Repeat("Ä", 60), strings.Repeat("😀", 60)} // 😀 is two UTF-16 units
 	got := trayTooltip(long)
 	if n := len(utf16.Encode([]rune(got))); n > maxTooltip || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "Postfach\nÄÄ") {
