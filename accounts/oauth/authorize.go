@@ -132,8 +132,9 @@ func listenLoopback(p Provider, state string) (*loopback, error) {
 	return lb, nil
 }
 
-// close stops the listener and waits until its goroutine is gone. The browser may not
-// have read the whole page yet; it is a few hundred bytes and already written.
+// close stops the listener and waits until its goroutine is gone. The page is already
+// written and flushed when the answer arrives (ServeHTTP), so closing at once loses
+// nothing the browser needs.
 func (lb *loopback) close() {
 	lb.srv.Close()
 	<-lb.served
@@ -166,12 +167,18 @@ func (lb *loopback) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		page(w, http.StatusGone, "This sign-in is already finished. Return to Postfach.")
 		return
 	}
-	lb.answer <- answer{code: code, err: err}
+	// The page goes out before the answer: once Authorize has its answer it may finish
+	// and close the listener at once, and the browser would see a dropped connection
+	// instead of the page (found by the wizard's end-to-end run).
 	if err != nil {
 		page(w, http.StatusBadRequest, "Sign-in failed: "+err.Error()+". Return to Postfach and try again.")
-		return
+	} else {
+		page(w, http.StatusOK, "Signed in. You can close this window and return to Postfach.")
 	}
-	page(w, http.StatusOK, "Signed in. You can close this window and return to Postfach.")
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	lb.answer <- answer{code: code, err: err}
 }
 
 // page writes a minimal self-contained HTML page: no scripts, styles or links.

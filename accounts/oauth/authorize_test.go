@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -188,5 +190,43 @@ func TestAuthorizeBrowserFails(t *testing.T) {
 	_, err := Authorize(context.Background(), p, func(context.Context, string) error { return boom }, opts)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// pageFirst is a response writer that notes whether the loopback handler had already
+// handed the answer to the sign-in when it wrote the page.
+type pageFirst struct {
+	*httptest.ResponseRecorder
+	lb    *loopback
+	early bool
+}
+
+func (w *pageFirst) WriteHeader(code int) {
+	w.early = w.early || len(w.lb.answer) > 0
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *pageFirst) Write(b []byte) (int, error) {
+	w.early = w.early || len(w.lb.answer) > 0
+	return w.ResponseRecorder.Write(b)
+}
+
+// TestLoopbackPageBeforeAnswer: the browser's page goes out before the sign-in gets its
+// answer. The sign-in closes the listener as soon as it has exchanged the code, and a
+// real browser (started by xdg-open, not waited for) then saw a dropped connection
+// instead of "Signed in" now and then — the wizard's end-to-end run found it.
+func TestLoopbackPageBeforeAnswer(t *testing.T) {
+	_, p, _ := mockProvider(t, oauthmock.Config{})
+	for _, query := range []string{"code=abc&state=s", "state=s"} { // a good answer and a refused one
+		lb := &loopback{p: p, state: "s", host: "127.0.0.1:1", answer: make(chan answer, 1)}
+		if p.Issuer != "" {
+			query += "&iss=" + url.QueryEscape(p.Issuer)
+		}
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:1/?"+query, nil)
+		w := &pageFirst{ResponseRecorder: httptest.NewRecorder(), lb: lb}
+		lb.ServeHTTP(w, req)
+		if w.early || len(lb.answer) != 1 || w.Body.Len() == 0 {
+			t.Errorf("%s: answer before the page %v, answers %d, page %q", query, w.early, len(lb.answer), w.Body.String())
+		}
 	}
 }
